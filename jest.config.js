@@ -1,0 +1,22 @@
+// Unit specs sit beside the code; integration specs live in test/ and share the servers that
+// test/support/global-setup.ts brings up (explicit NATS_URL/MONGO_URL, else containers, else local servers).
+const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, keepClassNames: true } }];
+const moduleNameMapper = {
+  '^@ossa/testing$': '<rootDir>/test/support/index.ts',
+  '^@ossa/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+};
+const common = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, moduleNameMapper };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,2 @@
+import { X } from '@ossa/contracts';
+console.log(X);
