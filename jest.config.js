@@ -5,7 +5,7 @@ const moduleNameMapper = {
   '^@ossa/testing$': '<rootDir>/test/support/index.ts',
   '^@ossa/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
 };
-const common = { rootDir: __dirname, testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, moduleNameMapper };
+const common = { rootDir: __dirname, setupFiles: ['reflect-metadata'], testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, moduleNameMapper };
 
 module.exports = {
   projects: [

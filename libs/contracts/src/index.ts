@@ -1,1 +1,7 @@
-export const X = 1;
+import 'reflect-metadata';
+export * from './services';
+export * from './subjects';
+export * from './errors';
+export * from './events';
+export * from './validation';
+export * from './dto/ping.dto';

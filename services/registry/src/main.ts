@@ -1,2 +1,4 @@
-import { X } from '@ossa/contracts';
-console.log(X);
+import { runMain } from '@ossa/runtime';
+import { registryService } from './definition';
+
+void runMain([registryService]);

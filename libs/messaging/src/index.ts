@@ -1,0 +1,10 @@
+export { NatsConnectionService, type NatsConnectOptions } from './nats-connection';
+export { NatsHandler, type NatsHandlerOptions, type RequestContext } from './nats-handler.decorator';
+export { NatsRequestRouter } from './nats-request-router';
+export { contractStreams, ensureStreams, type StreamSpec, type StreamOutcome } from './jetstream-bootstrap';
+export { EventPublisher, type PublishedEvent } from './event-publisher';
+export { DurableConsumer, PermanentMessageError, type ConsumedMessage, type DurableConsumerOptions } from './durable-consumer';
+export { natsHealthCheck, jetStreamHealthCheck } from './health';
+export { MessagingModule, type MessagingModuleOptions } from './messaging.module';
+export { SERVICE_IDENTITY, type ServiceIdentity } from './tokens';
+export { LOGGER } from './logger.token';

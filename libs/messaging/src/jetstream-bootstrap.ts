@@ -1,0 +1,68 @@
+import { RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
+import type { Subjects } from '@ossa/contracts';
+
+const NANOS_PER_MS = 1_000_000;
+
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  retention: RetentionPolicy;
+  /** Window within which a repeated Nats-Msg-Id is dropped. */
+  duplicateWindowMs: number;
+  maxAgeMs: number;
+}
+
+/** The streams of the wire contract for one subject prefix. */
+export function contractStreams(subjects: Subjects): StreamSpec[] {
+  const day = 24 * 60 * 60 * 1000;
+  return [
+    { name: subjects.streams.tasks, subjects: [subjects.tasksWildcard], retention: RetentionPolicy.Workqueue, duplicateWindowMs: 2 * 60_000, maxAgeMs: 7 * day },
+    { name: subjects.streams.events, subjects: [subjects.eventsWildcard], retention: RetentionPolicy.Limits, duplicateWindowMs: 2 * 60_000, maxAgeMs: 7 * day },
+    { name: subjects.streams.deadLetters, subjects: [subjects.deadLetterWildcard], retention: RetentionPolicy.Limits, duplicateWindowMs: 2 * 60_000, maxAgeMs: 30 * day },
+  ];
+}
+
+export type StreamOutcome = 'created' | 'existing';
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { code?: string; api_error?: { err_code?: number }; message?: string };
+  return e?.api_error?.err_code === 10059 || e?.code === '404' || /stream not found/i.test(e?.message ?? '');
+}
+
+function isAlreadyInUse(err: unknown): boolean {
+  const e = err as { api_error?: { err_code?: number }; message?: string };
+  return e?.api_error?.err_code === 10058 || /already in use/i.test(e?.message ?? '');
+}
+
+/**
+ * Creates each stream unless it exists. Idempotent and safe when several instances start at once: a stream
+ * that exists (or that another instance creates first) is left as it is.
+ */
+export async function ensureStreams(jsm: JetStreamManager, specs: StreamSpec[]): Promise<Record<string, StreamOutcome>> {
+  const outcome: Record<string, StreamOutcome> = {};
+  for (const spec of specs) {
+    try {
+      await jsm.streams.info(spec.name);
+      outcome[spec.name] = 'existing';
+      continue;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const config: Partial<StreamConfig> = {
+      name: spec.name,
+      subjects: spec.subjects,
+      retention: spec.retention,
+      storage: StorageType.File,
+      duplicate_window: spec.duplicateWindowMs * NANOS_PER_MS,
+      max_age: spec.maxAgeMs * NANOS_PER_MS,
+    };
+    try {
+      await jsm.streams.add(config);
+      outcome[spec.name] = 'created';
+    } catch (err) {
+      if (!isAlreadyInUse(err)) throw err;
+      outcome[spec.name] = 'existing';
+    }
+  }
+  return outcome;
+}

@@ -1,0 +1,2 @@
+/** The service's pino logger. */
+export const LOGGER = Symbol('ossa:logger');

@@ -1,0 +1,6 @@
+export { loadServiceConfig, ServiceConfig, ConfigurationError, DEFAULT_HTTP_PORTS } from './service-config';
+export type { ServiceDefinition } from './service-definition';
+export { startService, type RunningService } from './start-service';
+export { runMain } from './run-main';
+export { PingHandler } from './ping.handler';
+export { projectVersion } from './version';

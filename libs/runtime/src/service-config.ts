@@ -1,0 +1,113 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_MAX_PAYLOAD_BYTES, SUBJECT_PREFIX_PATTERN, type ServiceName } from '@ossa/contracts';
+
+export const DEFAULT_HTTP_PORTS: Record<ServiceName, number> = {
+  registry: 8081,
+  ordering: 8082,
+  consensus: 8083,
+  conflict: 8084,
+  decision: 8085,
+  'transport-health': 8086,
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Settings every service reads from its environment; validated before anything starts. */
+export class ServiceConfig {
+  @Matches(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, {
+    message: 'NATS_URL must be one or more comma-separated nats:// (or tls://) URLs',
+  })
+  NATS_URL!: string;
+
+  @Matches(SUBJECT_PREFIX_PATTERN, { message: 'SUBJECT_PREFIX must be dot-separated subject tokens (letters, digits, _ and -)' })
+  SUBJECT_PREFIX!: string;
+
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGO_URL must be a mongodb:// or mongodb+srv:// URL' })
+  MONGO_URL?: string;
+
+  @Matches(/^[A-Za-z0-9_]+$/, { message: 'MONGO_DB_PREFIX must be letters, digits and _' })
+  MONGO_DB_PREFIX!: string;
+
+  @IsInt({ message: 'HTTP_PORT must be an integer' })
+  @Min(0)
+  @Max(65535)
+  HTTP_PORT!: number;
+
+  @IsString()
+  HTTP_HOST!: string;
+
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'INSTANCE_ID must be 1-64 letters, digits, _ . or -' })
+  INSTANCE_ID!: string;
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL!: (typeof LOG_LEVELS)[number];
+
+  @IsInt({ message: 'MAX_PAYLOAD_BYTES must be an integer' })
+  @Min(64)
+  @Max(8 * 1024 * 1024)
+  MAX_PAYLOAD_BYTES!: number;
+
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer' })
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS!: number;
+}
+
+export class ConfigurationError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: { variable: string; value: unknown; message: string }[],
+  ) {
+    super(
+      `invalid configuration for ${service}: ` +
+        problems.map((p) => `${p.variable}=${JSON.stringify(p.value)}: ${p.message}`).join('; '),
+    );
+    this.name = 'ConfigurationError';
+  }
+}
+
+const INTEGER_KEYS = ['HTTP_PORT', 'MAX_PAYLOAD_BYTES', 'SHUTDOWN_TIMEOUT_MS'] as const;
+
+function envKey(service: ServiceName): string {
+  return service.toUpperCase().replace(/-/g, '_');
+}
+
+/**
+ * Reads a service's configuration. A per-service variable (`REGISTRY_HTTP_PORT`, `TRANSPORT_HEALTH_INSTANCE_ID`,
+ * ...) wins over the shared one, so one process can run all six services on distinct ports.
+ */
+export function loadServiceConfig(service: ServiceName, env: Record<string, string | undefined> = process.env): ServiceConfig {
+  const pick = (key: string): string | undefined => {
+    const value = env[`${envKey(service)}_${key}`] ?? env[key];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const raw: Record<string, unknown> = {
+    NATS_URL: pick('NATS_URL') ?? 'nats://127.0.0.1:4222',
+    SUBJECT_PREFIX: pick('SUBJECT_PREFIX') ?? 'ossa',
+    MONGO_URL: pick('MONGO_URL'),
+    MONGO_DB_PREFIX: pick('MONGO_DB_PREFIX') ?? (pick('SUBJECT_PREFIX') ?? 'ossa').replace(/[^A-Za-z0-9_]/g, '_'),
+    HTTP_PORT: env[`${envKey(service)}_HTTP_PORT`] ?? (env.OSSA_EMBEDDED ? undefined : env.HTTP_PORT) ?? String(DEFAULT_HTTP_PORTS[service]),
+    HTTP_HOST: pick('HTTP_HOST') ?? '0.0.0.0',
+    INSTANCE_ID: pick('INSTANCE_ID') ?? `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
+    LOG_LEVEL: pick('LOG_LEVEL') ?? 'info',
+    MAX_PAYLOAD_BYTES: pick('MAX_PAYLOAD_BYTES') ?? String(DEFAULT_MAX_PAYLOAD_BYTES),
+    SHUTDOWN_TIMEOUT_MS: pick('SHUTDOWN_TIMEOUT_MS') ?? '10000',
+  };
+  for (const key of INTEGER_KEYS) {
+    const value = raw[key] as string;
+    raw[key] = /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  }
+  const config = plainToInstance(ServiceConfig, raw);
+  const errors = validateSync(config, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new ConfigurationError(
+      service,
+      errors.map((e) => ({ variable: e.property, value: e.value, message: Object.values(e.constraints ?? {}).join('; ') })),
+    );
+  }
+  return config;
+}

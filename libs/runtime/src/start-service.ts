@@ -1,0 +1,91 @@
+import { Module, type INestApplication } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { subjectsFor } from '@ossa/contracts';
+import { MessagingModule, NatsConnectionService, NatsRequestRouter, type ServiceIdentity } from '@ossa/messaging';
+import { createLogger, MetricsRegistry, ObservabilityModule, PinoNestLogger, type Logger } from '@ossa/observability';
+import { databaseName, PersistenceModule } from '@ossa/persistence';
+import { PingHandler } from './ping.handler';
+import { loadServiceConfig, type ServiceConfig } from './service-config';
+import type { ServiceDefinition } from './service-definition';
+import { projectVersion } from './version';
+
+export interface RunningService {
+  name: ServiceDefinition['name'];
+  instance: string;
+  config: ServiceConfig;
+  app: INestApplication;
+  logger: Logger;
+  /** Where /metrics and /health are served. */
+  httpUrl: string;
+  /** Subjects this instance answers. */
+  subjects: string[];
+  /** Stops taking requests, finishes the ones in flight, drains NATS and closes the HTTP server. */
+  close(): Promise<void>;
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+/** Starts one service: validated config, NATS (JetStream streams ensured), optional MongoDB, HTTP for metrics and health. */
+export async function startService(
+  definition: ServiceDefinition,
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService> {
+  const config = loadServiceConfig(definition.name, env);
+  const logger = createLogger(definition.name, config.INSTANCE_ID, config.LOG_LEVEL);
+  const subjects = subjectsFor(config.SUBJECT_PREFIX);
+  const identity: ServiceIdentity = {
+    service: definition.name,
+    instance: config.INSTANCE_ID,
+    version: projectVersion(),
+    startedAt: Date.now(),
+    maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+  };
+  const connection = await NatsConnectionService.connect({
+    url: config.NATS_URL,
+    name: `${definition.name}/${config.INSTANCE_ID}`,
+    subjects,
+  });
+  const metrics = new MetricsRegistry(definition.name, config.INSTANCE_ID);
+  const imports = [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => ({ ...config })] }),
+    ObservabilityModule.forRoot(metrics),
+    MessagingModule.forRoot({ connection, identity, logger }),
+    ...(definition.usesMongo && config.MONGO_URL
+      ? [PersistenceModule.forRoot({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, definition.name) })]
+      : []),
+    definition.module(config),
+  ];
+  // A distinct root class per service, so several services can live in one process.
+  const root = { [`${pascal(definition.name)}Application`]: class {} }[`${pascal(definition.name)}Application`];
+  Module({ imports, providers: [PingHandler] })(root);
+
+  let app: INestApplication;
+  try {
+    app = await NestFactory.create(root, { logger: new PinoNestLogger(logger), abortOnError: false });
+    await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  } catch (err) {
+    await connection.drain().catch(() => undefined);
+    throw err;
+  }
+  const address = app.getHttpServer().address() as AddressInfo;
+  const host = config.HTTP_HOST === '0.0.0.0' || config.HTTP_HOST === '::' ? '127.0.0.1' : config.HTTP_HOST;
+  const httpUrl = `http://${host}:${address.port}`;
+  const router = app.get(NatsRequestRouter);
+  let closing: Promise<void> | undefined;
+  const running: RunningService = {
+    name: definition.name,
+    instance: config.INSTANCE_ID,
+    config,
+    app,
+    logger,
+    httpUrl,
+    subjects: router.subjects,
+    close: () => (closing ??= app.close().then(() => logger.info('stopped'))),
+  };
+  logger.info({ metrics: `${httpUrl}/metrics`, health: `${httpUrl}/health`, subjects: router.subjects }, 'started');
+  return running;
+}

@@ -1,0 +1,4 @@
+import { runMain } from '@ossa/runtime';
+import { conflictService } from './definition';
+
+void runMain([conflictService]);

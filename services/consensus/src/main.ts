@@ -1,0 +1,4 @@
+import { runMain } from '@ossa/runtime';
+import { consensusService } from './definition';
+
+void runMain([consensusService]);

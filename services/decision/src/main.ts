@@ -1,0 +1,4 @@
+import { runMain } from '@ossa/runtime';
+import { decisionService } from './definition';
+
+void runMain([decisionService]);

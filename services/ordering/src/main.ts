@@ -1,0 +1,4 @@
+import { runMain } from '@ossa/runtime';
+import { orderingService } from './definition';
+
+void runMain([orderingService]);

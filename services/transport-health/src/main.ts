@@ -1,0 +1,4 @@
+import { runMain } from '@ossa/runtime';
+import { transportHealthService } from './definition';
+
+void runMain([transportHealthService]);

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+export interface ChildService {
+  process: ChildProcess;
+  /** JSON log lines seen so far. */
+  logs: Record<string, unknown>[];
+  stderr: string[];
+  /** Resolves with the first log line (past or future) that matches. */
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs a built service (`dist/services/<name>/src/main.js`) as its own OS process. */
+export function spawnService(entry: string, env: Record<string, string>): ChildService {
+  const script = path.join(repoRoot, 'dist', entry);
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    logs.push(parsed);
+    for (const waiter of [...waiters]) {
+      if (waiter.match(parsed)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(parsed);
+      }
+    }
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    logs,
+    stderr,
+    exited,
+    kill: (signal = 'SIGTERM') => void child.kill(signal),
+    waitForLog(match, timeoutMs = 20_000) {
+      const seen = logs.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr.join('\n')}`)), timeoutMs);
+        const onExit = (code: number | null) => reject(new Error(`process exited (${code}) before the log line; stderr: ${stderr.join('\n')}`));
+        child.once('exit', onExit);
+        waiters.push({
+          match,
+          resolve: (line) => {
+            clearTimeout(timer);
+            child.off('exit', onExit);
+            resolve(line);
+          },
+        });
+      });
+    },
+  };
+}

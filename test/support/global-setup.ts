@@ -1,0 +1,14 @@
+import { startTestServers } from './servers';
+
+export default async function globalSetup(): Promise<void> {
+  const servers = await startTestServers();
+  // Test workers are forked after this and inherit these variables.
+  process.env.NATS_URL = servers.natsUrl;
+  if (servers.mongoUrl) process.env.MONGO_URL = servers.mongoUrl;
+  else process.env.OSSA_TEST_MONGO_UNAVAILABLE = servers.mongoUnavailable ?? 'unknown reason';
+  (globalThis as { __ossaServers?: typeof servers }).__ossaServers = servers;
+  process.stderr.write(`\n[test servers] NATS ${servers.natsUrl} (${servers.source.nats}); MongoDB ${servers.mongoUrl ?? '-'} (${servers.source.mongo})\n`);
+  if (servers.mongoUnavailable) {
+    process.stderr.write(`\n!!!!! MongoDB TESTS WILL BE SKIPPED: ${servers.mongoUnavailable} !!!!!\n\n`);
+  }
+}

@@ -1,0 +1,5 @@
+import type { TestServers } from './servers';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { __ossaServers?: TestServers }).__ossaServers?.stop();
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection } from 'nats';
+import { subjectsFor, type ServiceName, type Subjects } from '@ossa/contracts';
+
+export const SERVICES: ServiceName[] = ['registry', 'ordering', 'consensus', 'conflict', 'decision', 'transport-health'];
+
+/** A subject prefix of its own for each suite, so suites share one NATS server without seeing each other. */
+export function uniquePrefix(suite: string): string {
+  return `t-${suite}-${randomBytes(4).toString('hex')}`;
+}
+
+export function natsUrl(): string {
+  const url = process.env.NATS_URL;
+  if (!url) throw new Error('NATS_URL is not set: run integration tests through jest (test/support/global-setup.ts)');
+  return url;
+}
+
+/** Environment for services under test: the suite's prefix, ephemeral HTTP ports, quiet logs. */
+export function serviceEnv(prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {
+    NATS_URL: natsUrl(),
+    SUBJECT_PREFIX: prefix,
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    OSSA_EMBEDDED: '1',
+  };
+  for (const service of SERVICES) env[`${service.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`] = '0';
+  return { ...env, ...extra };
+}
+
+export async function testConnection(): Promise<NatsConnection> {
+  return connect({ servers: natsUrl(), name: 'ossa-test' });
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Core NATS request with a JSON (or raw) body; returns the decoded JSON reply. */
+export async function requestJson<T = Record<string, unknown>>(
+  nc: NatsConnection,
+  subject: string,
+  body: unknown = {},
+  options: { raw?: boolean; timeoutMs?: number } = {},
+): Promise<T> {
+  const payload = options.raw ? (body instanceof Uint8Array ? body : encoder.encode(String(body))) : encoder.encode(JSON.stringify(body));
+  const reply = await nc.request(subject, payload, { timeout: options.timeoutMs ?? 5000 });
+  return JSON.parse(decoder.decode(reply.data)) as T;
+}
+
+/** Deletes the streams a suite's prefix created. */
+export async function deleteStreams(nc: NatsConnection, subjects: Subjects): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  for (const name of Object.values(subjects.streams)) {
+    await jsm.streams.delete(name).catch(() => undefined);
+  }
+}
+
+export { subjectsFor };

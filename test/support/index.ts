@@ -1,0 +1,3 @@
+export * from './harness';
+export * from './child-service';
+export { startTestServers, tcpAnswers, type TestServers } from './servers';
