@@ -3,7 +3,7 @@ import { RetentionPolicy } from 'nats';
 import { subjectsFor, type ErrorEnvelope, type PingReply } from '@ossa/contracts';
 import { contractStreams, ensureStreams } from '@ossa/messaging';
 import { startService, type RunningService } from '@ossa/runtime';
-import { deleteStreams, requestJson, SERVICES, serviceEnv, testConnection, uniquePrefix } from '@ossa/testing';
+import { deleteStreams, httpGet, requestJson, SERVICES, serviceEnv, testConnection, uniquePrefix } from '@ossa/testing';
 import { ALL_SERVICES } from '../../services/all';
 
 // The embedded mode of `npm start`: all six services in one process, against real NATS JetStream.
@@ -65,9 +65,9 @@ describe('all six services in one process', () => {
 
   it('serves Prometheus metrics with default and request metrics for each service', async () => {
     for (const service of running) {
-      const res = await fetch(`${service.httpUrl}/metrics`);
+      const res = await httpGet(`${service.httpUrl}/metrics`);
       expect(res.status).toBe(200);
-      const text = await res.text();
+      const text = res.text;
       expect(text).toContain('process_cpu_user_seconds_total');
       expect(text).toMatch(new RegExp(`ossa_requests_total\\{subject="${prefix}\\.${service.name}\\.ping",outcome="ok",service="${service.name}"`));
       expect(text).toMatch(/outcome="VALIDATION_FAILED"/);
@@ -76,8 +76,8 @@ describe('all six services in one process', () => {
 
   it('reports NATS and JetStream health', async () => {
     for (const service of running) {
-      const res = await fetch(`${service.httpUrl}/health`);
-      const body = (await res.json()) as { status: string; info: Record<string, { status: string }> };
+      const res = await httpGet(`${service.httpUrl}/health`);
+      const body = res.json<{ status: string; info: Record<string, { status: string }> }>();
       expect(res.status).toBe(200);
       expect(body.status).toBe('ok');
       expect(body.info.nats.status).toBe('up');

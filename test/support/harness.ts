@@ -56,3 +56,10 @@ export async function deleteStreams(nc: NatsConnection, subjects: Subjects): Pro
 }
 
 export { subjectsFor };
+
+/** GET over a fresh connection (closed afterwards, so nothing keeps the test process alive). */
+export async function httpGet(url: string): Promise<{ status: number; text: string; json<T = unknown>(): T }> {
+  const res = await fetch(url, { headers: { connection: 'close' } });
+  const text = await res.text();
+  return { status: res.status, text, json: <T>() => JSON.parse(text) as T };
+}

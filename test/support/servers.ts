@@ -39,14 +39,23 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
   return false;
 }
 
+/** Where a container runtime may listen; testcontainers is only asked when one of these exists. */
+function containerRuntimeHints(): boolean {
+  if (process.env.DOCKER_HOST || process.env.TESTCONTAINERS_HOST_OVERRIDE) return true;
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const sockets = ['/var/run/docker.sock', '/run/docker.sock', `/run/user/${uid}/docker.sock`, `/run/user/${uid}/podman/podman.sock`, '/run/podman/podman.sock', path.join(os.homedir(), '.docker', 'run', 'docker.sock'), path.join(os.homedir(), '.testcontainers.properties')];
+  return sockets.some((p) => existsSync(p));
+}
+
 async function containerRuntimeAnswers(): Promise<boolean> {
-  if (process.env.OSSA_TEST_NO_CONTAINERS === '1') return false;
+  if (process.env.OSSA_TEST_NO_CONTAINERS === '1' || !containerRuntimeHints()) return false;
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       getContainerRuntimeClient(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('container runtime probe timed out')), 5000)),
-    ]);
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('container runtime probe timed out')), 10_000))),
+    ]).finally(() => clearTimeout(timer));
     return true;
   } catch {
     return false;

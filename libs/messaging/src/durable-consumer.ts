@@ -98,6 +98,8 @@ export class DurableConsumer {
     await this.messages.close();
     await this.loop;
     while (this.active.size > 0) await Promise.allSettled([...this.active]);
+    // Acks are fire-and-forget publishes: make sure the server has them before reporting stopped.
+    await this.nats.nc.flush();
     this.messages = undefined;
   }
 
@@ -120,7 +122,8 @@ export class DurableConsumer {
       const permanent = err instanceof PermanentMessageError;
       if (permanent || message.deliveryCount >= this.maxDeliver) {
         await this.deadLetter(m, message.deliveryCount, err as Error);
-        m.term(permanent ? 'permanent failure' : 'max deliveries reached');
+        // The dead-letter stream now holds the message: ack it so a work-queue stream lets it go.
+        m.ack();
         this.options.metrics?.consumerMessages.inc({ consumer: consumerLabel, outcome: 'dead_letter' });
         return;
       }

@@ -8,3 +8,4 @@ export { natsHealthCheck, jetStreamHealthCheck } from './health';
 export { MessagingModule, type MessagingModuleOptions } from './messaging.module';
 export { SERVICE_IDENTITY, type ServiceIdentity } from './tokens';
 export { LOGGER } from './logger.token';
+export { readStoredMessages } from './stream-reader';

@@ -1,0 +1,111 @@
+// The coordination ledger: a key-value store with compare-and-set and client sessions, applied in log order.
+import type { LedgerCommand, LedgerResult, LedgerSession } from './types';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeCommand(cmd: LedgerCommand): Uint8Array {
+  return encoder.encode(JSON.stringify(cmd));
+}
+
+export function decodeCommand(data: Uint8Array): LedgerCommand {
+  return JSON.parse(decoder.decode(data)) as LedgerCommand;
+}
+
+export interface LedgerOptions {
+  /** Sessions kept before the least recently used one is evicted. */
+  maxSessions?: number;
+}
+
+export class Ledger {
+  private kv = new Map<string, string>();
+  private sessions = new Map<string, LedgerSession>();
+  private readonly maxSessions: number;
+  appliedIndex = 0;
+
+  constructor(options: LedgerOptions = {}) {
+    this.maxSessions = options.maxSessions ?? 10_000;
+  }
+
+  get(key: string): string | null {
+    return this.kv.get(key) ?? null;
+  }
+
+  size(): number {
+    return this.kv.size;
+  }
+
+  /** Applies one committed command at `index`; deterministic on every replica. */
+  apply(cmd: LedgerCommand, index: number): LedgerResult {
+    this.appliedIndex = Math.max(this.appliedIndex, index);
+    const session = cmd.clientId !== undefined ? this.sessions.get(cmd.clientId) : undefined;
+    if (session && cmd.requestId !== undefined) {
+      if (session.requestId === cmd.requestId) return { ...session.result, duplicate: true };
+      if (
+        typeof cmd.requestId === 'number' &&
+        typeof session.requestId === 'number' &&
+        cmd.requestId < session.requestId
+      ) {
+        // An older request than the last answered one: the client has moved on, so it must not apply.
+        return { applied: false, value: this.get(cmd.key), duplicate: true };
+      }
+    }
+    const result = this.execute(cmd);
+    if (cmd.clientId !== undefined && cmd.requestId !== undefined) {
+      this.sessions.delete(cmd.clientId);
+      this.sessions.set(cmd.clientId, { requestId: cmd.requestId, result, lastIndex: index });
+      if (this.sessions.size > this.maxSessions)
+        this.sessions.delete(this.sessions.keys().next().value as string);
+    }
+    return result;
+  }
+
+  /** Applies a raw entry payload; empty payloads (leader no-ops) change nothing and return null. */
+  applyEntry(data: Uint8Array, index: number): LedgerResult | null {
+    this.appliedIndex = Math.max(this.appliedIndex, index);
+    if (data.length === 0) return null;
+    return this.apply(decodeCommand(data), index);
+  }
+
+  private execute(cmd: LedgerCommand): LedgerResult {
+    const previous = this.get(cmd.key);
+    switch (cmd.op) {
+      case 'put':
+        this.kv.set(cmd.key, cmd.value ?? '');
+        return { applied: true, value: cmd.value ?? '', previous };
+      case 'delete':
+        this.kv.delete(cmd.key);
+        return { applied: true, value: null, previous };
+      case 'cas': {
+        const expected = cmd.expected ?? null;
+        if (previous !== expected) return { applied: false, value: previous, previous };
+        if (cmd.value === undefined) this.kv.delete(cmd.key);
+        else this.kv.set(cmd.key, cmd.value);
+        return { applied: true, value: cmd.value ?? null, previous };
+      }
+      default:
+        return { applied: false, value: previous, previous };
+    }
+  }
+
+  /** Serialises the store and the session table; keys are sorted so equal states give equal bytes. */
+  snapshot(): Uint8Array {
+    const kv = [...this.kv.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const sessions = [...this.sessions.entries()];
+    return encoder.encode(JSON.stringify({ appliedIndex: this.appliedIndex, kv, sessions }));
+  }
+
+  static restore(data: Uint8Array, options: LedgerOptions = {}): Ledger {
+    const ledger = new Ledger(options);
+    if (data.length === 0) return ledger;
+    const parsed = JSON.parse(decoder.decode(data)) as {
+      appliedIndex: number;
+      kv: [string, string][];
+      sessions: [string, LedgerSession][];
+    };
+    ledger.appliedIndex = parsed.appliedIndex;
+    ledger.kv = new Map(parsed.kv);
+    ledger.sessions = new Map(parsed.sessions);
+    return ledger;
+  }
+}

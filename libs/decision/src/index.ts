@@ -1,0 +1,17 @@
+// Public API of the decision core: pure functions over the wire-form decision request.
+export { makeDecision, type DecideOptions } from './engine';
+export {
+  DecisionError,
+  DecisionValidationError,
+  InconsistentPairwiseError,
+  QuorumNotMetError,
+} from './errors';
+export type { DecisionErrorCode, FieldProblem, QuorumMissing } from './errors';
+export { validateRequest } from './validate';
+export { defaultDirection } from './criteria';
+export { confidenceFrom } from './confidence';
+export { pairwiseWeights, ahpCriteriaWeights, randomIndex, CONSISTENCY_LIMIT } from './mcda/ahp';
+export { topsis } from './mcda/topsis';
+export { weightedSum } from './mcda/weighted-sum';
+export * from './types';
+export type * from './result';

@@ -1,0 +1,100 @@
+// Counts the ballots under the requested voting system and puts the count in wire form.
+import type { Tally } from '../result';
+import type { VotingSystem } from '../types';
+import { approval, borda, plurality, simpleMajority, type Count } from './count';
+import { instantRunoff } from './irv';
+import type { Preference } from './preferences';
+import { pairwisePreferences, schulze, schulzeFrom } from './schulze';
+
+type Counter = (prefs: Preference[], weights: number[], tieRank: ArrayLike<number>) => Count;
+
+const COUNTERS: Record<VotingSystem, Counter> = {
+  simple_majority: simpleMajority,
+  plurality,
+  weighted: plurality,
+  expertise_weighted: plurality,
+  trust_weighted: plurality,
+  stakeholder_weighted: plurality,
+  borda,
+  condorcet: schulze,
+  approval,
+  ranked_choice: instantRunoff,
+};
+
+export function count(
+  system: VotingSystem,
+  prefs: Preference[],
+  weights: number[],
+  tieRank: ArrayLike<number>,
+): Count {
+  return COUNTERS[system](prefs, weights, tieRank);
+}
+
+/**
+ * A counter for repeated recounts where only some ballots change weight (bias judgement). For Schulze the
+ * pairwise counts of the ballots whose weight never changes are added up once.
+ */
+export function prepareCount(
+  system: VotingSystem,
+  prefs: Preference[],
+  tieRank: ArrayLike<number>,
+  fixedWeights: number[],
+  varies: Uint8Array,
+): (weights: number[]) => Count {
+  if (system !== 'condorcet') return (weights) => count(system, prefs, weights, tieRank);
+  const m = tieRank.length;
+  const fixed = pairwisePreferences(prefs, fixedWeights, m, (b) => varies[b] === 0);
+  return (weights) =>
+    schulzeFrom(
+      pairwisePreferences(prefs, weights, m, (b) => varies[b] === 1, fixed.slice()),
+      tieRank,
+    );
+}
+
+const MATRIX_LIMIT = 25;
+
+function matrix(values: Float64Array, ids: string[]): Record<string, Record<string, number>> {
+  const m = ids.length;
+  return Object.fromEntries(
+    ids.map((x, i) => [
+      x,
+      Object.fromEntries(ids.flatMap((y, j) => (i === j ? [] : [[y, values[i * m + j]]]))),
+    ]),
+  );
+}
+
+export function toTally(
+  system: VotingSystem,
+  result: Count,
+  ids: string[],
+  prefs: Preference[],
+  weights: number[],
+): Tally {
+  const counted = prefs.filter((p) => !p.empty);
+  const tally: Tally = {
+    system,
+    ballotsCounted: counted.length,
+    totalWeight: prefs.reduce((sum, p, b) => sum + (p.empty ? 0 : weights[b]), 0),
+    counts: Object.fromEntries(ids.map((id, i) => [id, result.counts[i]])),
+    order: result.order.map((i) => ids[i]),
+    winner: result.winner === null ? null : ids[result.winner],
+    tieBroken: result.tieBroken,
+  };
+  if (result.majorityThreshold !== undefined) tally.majorityThreshold = result.majorityThreshold;
+  if (result.rounds) {
+    tally.rounds = result.rounds.map((r) => ({
+      counts: Object.fromEntries(
+        ids.flatMap((id, i) => (r.counts[i] > 0 || r.eliminated === i ? [[id, r.counts[i]]] : [])),
+      ),
+      eliminated: r.eliminated === null ? null : ids[r.eliminated],
+      exhausted: r.exhausted,
+    }));
+  }
+  if (result.condorcetWinner !== undefined)
+    tally.condorcetWinner = result.condorcetWinner === null ? null : ids[result.condorcetWinner];
+  if (result.pairwise && result.strongestPaths && ids.length <= MATRIX_LIMIT) {
+    tally.pairwise = matrix(result.pairwise, ids);
+    tally.strongestPaths = matrix(result.strongestPaths, ids);
+  }
+  return tally;
+}
