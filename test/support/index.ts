@@ -1,3 +1,4 @@
 export * from './harness';
 export * from './child-service';
 export { startTestServers, tcpAnswers, type TestServers } from './servers';
+export { mongoUrlOrWarn } from './mongo';
