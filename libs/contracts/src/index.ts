@@ -5,3 +5,7 @@ export * from './errors';
 export * from './events';
 export * from './validation';
 export * from './dto/ping.dto';
+export * from './dto/common.dto';
+export * from './dto/task-request.dto';
+export * from './dto/conflict.dto';
+export * from './dto/ledger.dto';

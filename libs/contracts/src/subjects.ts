@@ -9,6 +9,8 @@ export const SUBJECT_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 export interface Subjects {
   readonly prefix: string;
   ping(service: ServiceName): string;
+  /** Request/reply subject of one action of a service, e.g. `request('conflict', 'resolve')`. */
+  request(service: ServiceName, action: string): string;
   /** Queue group shared by every instance of a service. */
   queueGroup(service: ServiceName): string;
   readonly transportHealth: string;
@@ -30,6 +32,7 @@ export function subjectsFor(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
   return {
     prefix,
     ping: (service) => `${prefix}.${service}.ping`,
+    request: (service, action) => `${prefix}.${service}.${action}`,
     queueGroup: (service) => `${prefix}.${service}`,
     transportHealth: `${prefix}.transport.health`,
     tasksSubmit: `${prefix}.tasks.submit`,

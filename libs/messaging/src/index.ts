@@ -9,3 +9,4 @@ export { MessagingModule, type MessagingModuleOptions } from './messaging.module
 export { SERVICE_IDENTITY, type ServiceIdentity } from './tokens';
 export { LOGGER } from './logger.token';
 export { readStoredMessages } from './stream-reader';
+export { LedgerClient } from './ledger-client';

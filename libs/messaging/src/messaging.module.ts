@@ -10,6 +10,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { HealthRegistry, MetricsRegistry, type Logger } from '@ossa/observability';
 import { EventPublisher } from './event-publisher';
+import { LedgerClient } from './ledger-client';
 import { jetStreamHealthCheck, natsHealthCheck } from './health';
 import { contractStreams, ensureStreams } from './jetstream-bootstrap';
 import { LOGGER } from './logger.token';
@@ -62,10 +63,11 @@ export class MessagingModule {
           inject: [MetricsRegistry],
           useFactory: (metrics: MetricsRegistry) => new EventPublisher(options.connection, source, metrics),
         },
+        { provide: LedgerClient, useFactory: () => new LedgerClient(options.connection) },
         NatsRequestRouter,
         MessagingLifecycle,
       ],
-      exports: [NatsConnectionService, SERVICE_IDENTITY, LOGGER, EventPublisher, NatsRequestRouter],
+      exports: [NatsConnectionService, SERVICE_IDENTITY, LOGGER, EventPublisher, LedgerClient, NatsRequestRouter],
     };
   }
 }

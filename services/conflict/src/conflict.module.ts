@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ConflictHandlers } from './conflict/conflict.handlers';
+import { ConflictMetrics } from './conflict/conflict.metrics';
 
-/** The conflict service's feature module: its handlers and domain wiring live here. */
-@Module({})
+/** Conflict detection and resolution over `ossa.conflict.detect` / `ossa.conflict.resolve`. */
+@Module({ providers: [ConflictHandlers, ConflictMetrics] })
 export class ConflictModule {}

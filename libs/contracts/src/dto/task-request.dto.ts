@@ -1,0 +1,106 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsISO8601,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { SlaDto, TASK_PRIORITIES, type TaskPriorityValue } from './common.dto';
+
+export const MAX_ID_LENGTH = 200;
+
+export class RequiredCapabilityDto {
+  @IsString() @Length(1, MAX_ID_LENGTH) capabilityId!: string;
+  @IsOptional() @IsString() @Length(1, 50) version?: string;
+  @IsOptional() @IsObject() parameters?: Record<string, unknown>;
+  @IsOptional() @IsArray() @IsString({ each: true }) alternatives?: string[];
+  @IsOptional() @IsNumber() @Min(0) weight?: number;
+}
+
+export class BudgetAllocationDto {
+  @IsOptional() @IsNumber() @Min(0) planning?: number;
+  @IsOptional() @IsNumber() @Min(0) execution?: number;
+  @IsOptional() @IsNumber() @Min(0) review?: number;
+  @IsOptional() @IsNumber() @Min(0) integration?: number;
+  @IsOptional() @IsNumber() @Min(0) contingency?: number;
+}
+
+export class BudgetTrackingDto {
+  @IsOptional() @IsNumber() spent?: number;
+  @IsOptional() @IsNumber() allocated?: number;
+  @IsOptional() @IsNumber() remaining?: number;
+  @IsOptional() @IsNumber() projectedOverrun?: number;
+  @IsOptional() @IsArray() alerts?: unknown[];
+}
+
+export class TaskBudgetDto {
+  @IsOptional() @IsNumber() @Min(0) maxTokens?: number;
+  @IsOptional() @IsNumber() @Min(0) maxCost?: number;
+  @IsOptional() @IsString() @Length(1, 10) currency?: string;
+  @IsOptional() @ValidateNested() @Type(() => BudgetAllocationDto) allocation?: BudgetAllocationDto;
+  @IsOptional() @ValidateNested() @Type(() => BudgetTrackingDto) tracking?: BudgetTrackingDto;
+}
+
+export class SecurityContextDto {
+  @IsOptional() @IsArray() @IsString({ each: true }) permissions?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) restrictions?: string[];
+  @IsOptional() @IsBoolean() auditRequired?: boolean;
+  @IsOptional() @IsString() encryptionLevel?: string;
+}
+
+export class TaskContextDto {
+  @IsOptional() @IsString() agentId?: string;
+  @IsOptional() @IsString() stepId?: string;
+  @IsOptional() @IsArray() previousResults?: unknown[];
+  @IsOptional() @IsObject() environmentVariables?: Record<string, unknown>;
+  @IsOptional() @ValidateNested() @Type(() => SecurityContextDto) securityContext?: SecurityContextDto;
+}
+
+export class TaskMetadataDto {
+  @IsOptional() @IsString() createdBy?: string;
+  @IsOptional() @IsISO8601({ strict: true }) createdAt?: string;
+  /** Seconds. */
+  @IsOptional() @IsNumber() @Min(0) estimatedDuration?: number;
+  @IsOptional() @IsString() complexity?: string;
+  @IsOptional() @IsString() category?: string;
+}
+
+/** A resource a task holds: `exclusive` alone, `shared` taking `units` (default 1) of its capacity. */
+export class ResourceUseDto {
+  @IsString() @Length(1, MAX_ID_LENGTH) id!: string;
+  @IsIn(['exclusive', 'shared']) mode!: 'exclusive' | 'shared';
+  @IsOptional() @IsNumber() @Min(0) units?: number;
+}
+
+export class TimeWindowDto {
+  @IsISO8601({ strict: true }) start!: string;
+  @IsISO8601({ strict: true }) end!: string;
+}
+
+/** The seed's task request, plus `resources`, `window` and `duration` used by conflict analysis. */
+export class TaskRequestDto {
+  @IsString() @Length(1, MAX_ID_LENGTH) id!: string;
+  @IsOptional() @IsString() workflowId?: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => RequiredCapabilityDto)
+  requiredCapabilities?: RequiredCapabilityDto[];
+  @IsIn(TASK_PRIORITIES, { message: `priority must be one of ${TASK_PRIORITIES.join(', ')}` }) priority!: TaskPriorityValue;
+  @IsOptional() @IsISO8601({ strict: true }) deadline?: string;
+  @IsOptional() @ValidateNested() @Type(() => TaskBudgetDto) budget?: TaskBudgetDto;
+  @IsOptional() @ValidateNested() @Type(() => TaskContextDto) context?: TaskContextDto;
+  /** Ids of the tasks this one waits for. */
+  @IsOptional() @IsArray() @IsString({ each: true }) dependencies?: string[];
+  @IsOptional() @ValidateNested() @Type(() => SlaDto) slaRequirements?: SlaDto;
+  @IsOptional() @ValidateNested() @Type(() => TaskMetadataDto) metadata?: TaskMetadataDto;
+  /** Seconds; overrides metadata.estimatedDuration. */
+  @IsOptional() @IsNumber() @Min(0) duration?: number;
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => ResourceUseDto) resources?: ResourceUseDto[];
+  @IsOptional() @ValidateNested() @Type(() => TimeWindowDto) window?: TimeWindowDto;
+}

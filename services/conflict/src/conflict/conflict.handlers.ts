@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  analyzeDependencies,
+  ConflictInputError,
+  detectConflicts,
+  resolveConflicts,
+  type ConflictInput,
+  type ResolutionPlan,
+} from '@ossa/conflict';
+import { ConflictDetectRequest, ConflictResolveRequest, EVENT_NAMES, OssaError, type LedgerRecord } from '@ossa/contracts';
+import { EventPublisher, LedgerClient, NatsHandler } from '@ossa/messaging';
+import { ConflictMetrics } from './conflict.metrics';
+
+export interface ResolveReply extends Omit<ResolutionPlan, 'score'> {
+  resolutionId: string;
+  committed: boolean;
+  consensus: LedgerRecord;
+  durationMs: number;
+}
+
+/** Runs the pure conflict core; maps its input errors to VALIDATION_FAILED. */
+function runCore<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ConflictInputError) {
+      throw new OssaError('VALIDATION_FAILED', err.message, [{ field: err.details.field, message: err.message, value: err.details.value }]);
+    }
+    throw err;
+  }
+}
+
+/** A short, stable digest of a resolution: what the ledger records and peers can compare. */
+export function resolutionDigest(plan: Pick<ResolutionPlan, 'strategy' | 'order' | 'stages'>): string {
+  return createHash('sha256').update(JSON.stringify([plan.strategy, plan.order, plan.stages])).digest('hex');
+}
+
+@Injectable()
+export class ConflictHandlers {
+  constructor(
+    @Inject(EventPublisher) private readonly events: EventPublisher,
+    @Inject(LedgerClient) private readonly ledger: LedgerClient,
+    @Inject(ConflictMetrics) private readonly metrics: ConflictMetrics,
+  ) {}
+
+  @NatsHandler((s) => s.request('conflict', 'detect'), { dto: ConflictDetectRequest })
+  detect(request: ConflictDetectRequest) {
+    const input = request as unknown as ConflictInput;
+    const now = Date.now();
+    return runCore(() => {
+      const conflicts = detectConflicts(input, { now });
+      const analysis = analyzeDependencies(input, { now });
+      this.metrics.conflictsDetected(conflicts);
+      return { conflicts, ...analysis };
+    });
+  }
+
+  @NatsHandler((s) => s.request('conflict', 'resolve'), { dto: ConflictResolveRequest })
+  async resolve(request: ConflictResolveRequest): Promise<ResolveReply> {
+    const started = performance.now();
+    const { algorithm, strategies, weights, ...rest } = request;
+    const plan = runCore(() => resolveConflicts(rest as unknown as ConflictInput, { now: Date.now(), strategies, weights }));
+    const resolutionId = randomUUID();
+    const digest = resolutionDigest(plan);
+    const consensus = await this.ledger.record(
+      `conflict/resolution/${resolutionId}`,
+      JSON.stringify({ strategy: plan.strategy, tasks: plan.order.length, digest }),
+      algorithm,
+    );
+    const { score: _score, ...outcome } = plan;
+    const reply: ResolveReply = { resolutionId, ...outcome, committed: consensus.committed, consensus, durationMs: 0 };
+    await this.events.publish(
+      EVENT_NAMES.conflictResolved,
+      {
+        resolutionId,
+        strategy: plan.strategy,
+        tasks: plan.order.length,
+        conflicts: plan.conflicts.map((c) => ({ kind: c.kind, tasks: c.tasks })).slice(0, 100),
+        conflictCount: plan.conflicts.length,
+        makespan: plan.makespan,
+        criticalPath: plan.criticalPath,
+        digest,
+        committed: consensus.committed,
+        consensus,
+      },
+      { id: `conflictResolved:${resolutionId}` },
+    );
+    reply.durationMs = Math.round((performance.now() - started) * 100) / 100;
+    this.metrics.resolved(plan, reply.durationMs);
+    return reply;
+  }
+}
