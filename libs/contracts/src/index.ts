@@ -9,3 +9,4 @@ export * from './dto/common.dto';
 export * from './dto/task-request.dto';
 export * from './dto/conflict.dto';
 export * from './dto/ledger.dto';
+export * from './dto/decision.dto';

@@ -14,6 +14,8 @@ export interface Subjects {
   /** Queue group shared by every instance of a service. */
   queueGroup(service: ServiceName): string;
   readonly transportHealth: string;
+  /** Subject on which one agent (or stakeholder) is asked something: `<prefix>.agents.<agentId>.<action>`. */
+  agent(agentId: string, action: string): string;
   readonly tasksSubmit: string;
   readonly tasksWildcard: string;
   readonly eventsWildcard: string;
@@ -22,6 +24,9 @@ export interface Subjects {
   deadLetter(stream: string, consumer: string): string;
   readonly streams: { readonly tasks: string; readonly events: string; readonly deadLetters: string };
 }
+
+/** Agent ids that can stand as one subject token. */
+export const AGENT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
 export function subjectsFor(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
   if (!SUBJECT_PREFIX_PATTERN.test(prefix)) {
@@ -35,6 +40,10 @@ export function subjectsFor(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     request: (service, action) => `${prefix}.${service}.${action}`,
     queueGroup: (service) => `${prefix}.${service}`,
     transportHealth: `${prefix}.transport.health`,
+    agent: (agentId, action) => {
+      if (!AGENT_TOKEN_PATTERN.test(agentId)) throw new Error(`agent id "${agentId}" cannot be a subject token`);
+      return `${prefix}.agents.${agentId}.${action}`;
+    },
     tasksSubmit: `${prefix}.tasks.submit`,
     tasksWildcard: `${prefix}.tasks.>`,
     eventsWildcard: `${prefix}.events.>`,

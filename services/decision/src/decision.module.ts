@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { BallotCollector } from './decision/ballot-collector';
+import { DecisionHandlers } from './decision/decision.handlers';
+import { DecisionMetrics } from './decision/decision.metrics';
 
-/** The decision service's feature module: its handlers and domain wiring live here. */
-@Module({})
+/** Group decisions over `ossa.decision.make`, with live ballot collection from stakeholder agents. */
+@Module({ providers: [DecisionHandlers, BallotCollector, DecisionMetrics] })
 export class DecisionModule {}

@@ -1,0 +1,181 @@
+import type { NatsConnection } from 'nats';
+import { subjectsFor, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
+import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
+import { startService, type RunningService } from '@ossa/runtime';
+import { deleteStreams, natsUrl, requestJson, serviceEnv, testConnection, uniquePrefix } from '@ossa/testing';
+import { decisionService } from '../../services/decision/src/definition';
+
+const now = () => new Date().toISOString();
+const attr = (criterion: string, value: number, confidence = 0.9) => ({ criterion, value, unit: 'score', confidence, source: 'benchmark', timestamp: now() });
+
+function alternative(id: string, name: string, proposedBy: string, quality: number, cost: number) {
+  return {
+    id,
+    name,
+    description: `${name} model`,
+    proposedBy,
+    attributes: [attr('quality', quality), attr('cost', cost, 0.8)],
+    impact: { stakeholderImpact: { users: 0.8, engineering: -0.2 }, systemImpact: 0.6, reversibility: 0.7, magnitude: 0.8, timeHorizon: 12 },
+    feasibility: { technical: 0.9, economic: 0.7, operational: 0.8, legal: 0.95, overall: 0.85, confidence: 0.8 },
+    cost: { initial: 50000, ongoing: 10000, hidden: 5000, opportunity: 2000, total: 67000, currency: 'USD', confidence: 0.8 },
+    risks: [{ description: 'vendor lock-in', probability: 0.3, impact: 0.5, mitigation: 'abstraction layer' }],
+    benefits: [],
+    dependencies: [],
+    timeline: { planning: 30, implementation: 60, testing: 30, deployment: 14, total: 134 },
+  };
+}
+
+function stakeholder(id: string, role: string, ai: number) {
+  return {
+    id,
+    name: id.toUpperCase(),
+    role,
+    influence: 0.7,
+    expertise: { domains: { ai, technology: 0.8 }, experience: 10, credentialScore: 0.8, trackRecord: 0.8, lastUpdated: now() },
+    interests: ['innovation'],
+    votingWeight: 0.3,
+    trustScore: 0.9,
+    biasFactors: { cognitive: {}, personal: {}, organizational: {}, temporal: 0.1 },
+  };
+}
+
+/** The seed's decision request, with three alternatives and three stakeholders. */
+function seedRequest(extra: Record<string, unknown> = {}) {
+  return {
+    id: 'decision-1',
+    title: 'Select AI Model for Production',
+    description: 'Choose the best AI model for our production workload',
+    alternatives: [alternative('gpt-4', 'GPT-4', 'ai-team', 0.9, 0.3), alternative('claude', 'Claude', 'platform-team', 0.92, 0.35), alternative('llama', 'Llama', 'ops-team', 0.7, 0.1)],
+    criteria: [
+      { criterion: 'quality', weight: 0.4, rationale: 'user satisfaction', stakeholderAgreement: 0.9, adjustable: false },
+      { criterion: 'cost', weight: 0.3, rationale: 'sustainability', stakeholderAgreement: 0.8, adjustable: true },
+    ],
+    constraints: [],
+    stakeholders: [stakeholder('cto', 'executive', 0.8), stakeholder('lead', 'engineer', 0.9), stakeholder('pm', 'user', 0.6)],
+    deadline: new Date(Date.now() + 86_400_000).toISOString(),
+    votingSystem: 'expertise_weighted',
+    quorum: { minimum: 3, percentage: 0.75, stakeholderTypes: ['executive', 'engineer', 'user'], expertiseThreshold: 0.6 },
+    metadata: { createdBy: 'decision-system', createdAt: now(), urgency: 'high', confidentiality: 'internal', reversibility: 0.7, precedentSetting: true, tags: ['ai', 'production', 'strategic'] },
+    ...extra,
+  };
+}
+
+interface Reply {
+  decisionId: string;
+  outcome: string;
+  winningAlternative: { id: string; name: string } | null;
+  ranking: { alternativeId: string; score: number }[];
+  confidence: number;
+  quorum: { met: boolean; voters: number };
+  plan: { phases: unknown[] } | null;
+  collection: { asked: string[]; received: string[]; declined: string[]; silent: string[]; absent: string[]; rejected: { stakeholderId: string }[] } | null;
+  recorded: { committed: boolean; used: string | null };
+}
+
+describe('decision service over NATS', () => {
+  const prefix = uniquePrefix('decision');
+  const subjects = subjectsFor(prefix);
+  let nc: NatsConnection;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    nc = await testConnection();
+    service = await startService(decisionService, serviceEnv(prefix));
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await deleteStreams(nc, subjects);
+    await nc.drain();
+  });
+
+  it('makes the seed decision from ballots in the request, with a plan, and publishes decisionMade', async () => {
+    const ballots = [
+      { stakeholderId: 'cto', ranking: ['claude', 'gpt-4', 'llama'] },
+      { stakeholderId: 'lead', ranking: ['claude', 'llama', 'gpt-4'] },
+      { stakeholderId: 'pm', ranking: ['gpt-4', 'claude', 'llama'] },
+    ];
+    const reply = await requestJson<Reply>(nc, subjects.request('decision', 'make'), seedRequest({ ballots }));
+    expect(reply.outcome).toBe('decided');
+    expect(reply.winningAlternative!.id).toBe('claude');
+    expect(reply.confidence).toBeGreaterThan(0);
+    expect(reply.confidence).toBeLessThanOrEqual(1);
+    expect(reply.quorum).toMatchObject({ met: true, voters: 3 });
+    expect(reply.ranking.map((r) => r.alternativeId)).toHaveLength(3);
+    expect(reply.plan!.phases.length).toBeGreaterThan(0);
+    expect(reply.recorded).toMatchObject({ committed: false, used: null });
+
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'decision-spec', subjects });
+    const stored = await readStoredMessages(nats, subjects.streams.events, subjects.event('decisionMade'));
+    await nats.drain();
+    const event = stored.map((m) => JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<{ decisionId: string; winningAlternative: string }>).find((e) => e.data.decisionId === reply.decisionId);
+    expect(event!.data.winningAlternative).toBe('claude');
+  });
+
+  it('collects ballots live from stakeholder agents: answers, a decline, a silent agent and an absent one', async () => {
+    const answer = (ranking: string[]) => new TextEncoder().encode(JSON.stringify({ ranking }));
+    const subs = [
+      nc.subscribe(subjects.agent('a1', 'ballot'), { callback: (_e, m) => m.respond(answer(['llama', 'gpt-4', 'claude'])) }),
+      nc.subscribe(subjects.agent('a2', 'ballot'), { callback: (_e, m) => m.respond(answer(['llama', 'claude', 'gpt-4'])) }),
+      nc.subscribe(subjects.agent('a3', 'ballot'), { callback: (_e, m) => m.respond(new TextEncoder().encode('{"decline":true}')) }),
+      nc.subscribe(subjects.agent('a4', 'ballot'), { callback: () => undefined }),
+      nc.subscribe(subjects.agent('a5', 'ballot'), { callback: (_e, m) => m.respond(new TextEncoder().encode('{"ranking":"llama"}')) }),
+    ];
+    const stakeholders = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((id) => stakeholder(id, 'engineer', 0.8));
+    const reply = await requestJson<Reply>(
+      nc,
+      subjects.request('decision', 'make'),
+      seedRequest({ stakeholders, votingSystem: 'plurality', quorum: { minimum: 2 }, collection: { windowMs: 800 } }),
+      { timeoutMs: 10_000 },
+    );
+    for (const s of subs) s.unsubscribe();
+    expect(reply.collection).toMatchObject({
+      asked: ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'],
+      received: ['a1', 'a2'],
+      declined: ['a3'],
+      silent: ['a4'],
+      absent: ['a6'],
+    });
+    expect(reply.collection!.rejected.map((r) => r.stakeholderId)).toEqual(['a5']);
+    expect(reply.winningAlternative!.id).toBe('llama');
+    expect(reply.quorum.voters).toBe(2);
+  });
+
+  it('refuses with QUORUM_NOT_MET naming what is missing', async () => {
+    const reply = await requestJson<ErrorEnvelope>(nc, subjects.request('decision', 'make'), seedRequest({ ballots: [{ stakeholderId: 'cto', ranking: ['gpt-4'] }] }));
+    expect(reply.error.code).toBe('QUORUM_NOT_MET');
+    const fields = reply.error.details.map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['quorum.minimum', 'quorum.stakeholder_types']));
+  });
+
+  it('refuses an inconsistent AHP matrix, stating the consistency ratio', async () => {
+    const reply = await requestJson<ErrorEnvelope>(
+      nc,
+      subjects.request('decision', 'make'),
+      seedRequest({
+        criteria: [
+          { criterion: 'quality', weight: 1 },
+          { criterion: 'cost', weight: 1 },
+          { criterion: 'time', weight: 1 },
+        ],
+        quorum: undefined,
+        analysis: { method: 'ahp', pairwise: { criteria: [[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]] } },
+      }),
+    );
+    expect(reply.error.code).toBe('VALIDATION_FAILED');
+    expect(reply.error.message).toMatch(/consistency ratio \d+\.\d+/);
+    expect(reply.error.details[0].field).toBe('analysis.pairwise.criteria');
+  });
+
+  it.each([
+    ['an unknown voting system', { votingSystem: 'dictator' }, 'votingSystem'],
+    ['a weight that is not a number', { criteria: [{ criterion: 'quality', weight: 'high' }] }, 'criteria[0].weight'],
+    ['a criterion in camelCase', { criteria: [{ criterion: 'userExperience', weight: 1 }] }, 'criteria[0].criterion'],
+    ['a trust score above 1', { stakeholders: [{ ...stakeholder('x', 'user', 0.5), trustScore: 7 }] }, 'stakeholders[0].trustScore'],
+    ['an unknown field', { colour: 'blue' }, 'colour'],
+  ])('refuses %s with VALIDATION_FAILED', async (_label, extra, field) => {
+    const reply = await requestJson<ErrorEnvelope>(nc, subjects.request('decision', 'make'), seedRequest(extra));
+    expect(reply.error.code).toBe('VALIDATION_FAILED');
+    expect(reply.error.details.map((d) => d.field)).toContain(field);
+  });
+});
