@@ -7,11 +7,17 @@ export {
   QuorumNotMetError,
 } from './errors';
 export type { DecisionErrorCode, FieldProblem, QuorumMissing } from './errors';
-export { validateRequest } from './validate';
+export { validateRequest, type Problem, type CriterionModel } from './validate';
 export { defaultDirection } from './criteria';
 export { confidenceFrom } from './confidence';
-export { pairwiseWeights, ahpCriteriaWeights, randomIndex, CONSISTENCY_LIMIT } from './mcda/ahp';
-export { topsis } from './mcda/topsis';
+export {
+  pairwiseWeights,
+  ahpCriteriaWeights,
+  randomIndex,
+  CONSISTENCY_LIMIT,
+  type AhpWeights,
+} from './mcda/ahp';
+export { topsis, type TopsisResult } from './mcda/topsis';
 export { weightedSum } from './mcda/weighted-sum';
 export * from './types';
 export type * from './result';

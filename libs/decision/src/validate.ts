@@ -2,6 +2,7 @@
 // ballots sorted by id), so that nothing downstream can depend on the order the caller used.
 import { defaultDirection } from './criteria';
 import { DecisionValidationError, type FieldProblem } from './errors';
+import { checkAlternativeShape, checkRequestShape, checkStakeholderShape, isObject } from './validate-shape';
 import {
   ANALYSIS_METHODS,
   VOTING_SYSTEMS,
@@ -66,12 +67,17 @@ function checkAlternatives(request: DecisionRequest, p: Problems): Set<string> {
     return ids;
   request.alternatives.forEach((alt, i) => {
     const at = `alternatives[${i}]`;
-    if (!p.check(isNonEmptyString(alt?.id), `${at}.id`, 'must be a non-empty string')) return;
+    if (!p.check(isObject(alt), at, 'must be an object')) return;
+    if (!p.check(isNonEmptyString(alt.id), `${at}.id`, 'must be a non-empty string')) return;
+    checkAlternativeShape(alt as unknown as Record<string, unknown>, at, (path, message) =>
+      p.add(path, message),
+    );
     p.check(!ids.has(alt.id), `${at}.id`, `duplicates alternative '${alt.id}'`);
     ids.add(alt.id);
     p.check(typeof alt.name === 'string', `${at}.name`, 'must be a string');
     if (!p.check(Array.isArray(alt.attributes), `${at}.attributes`, 'must be an array')) return;
     alt.attributes.forEach((attr, j) => {
+      if (!p.check(isObject(attr), `${at}.attributes[${j}]`, 'must be an object')) return;
       p.check(
         isNonEmptyString(attr?.criterion),
         `${at}.attributes[${j}].criterion`,
@@ -81,9 +87,6 @@ function checkAlternatives(request: DecisionRequest, p: Problems): Set<string> {
       if (attr?.confidence !== undefined)
         p.check(inUnit(attr.confidence), `${at}.attributes[${j}].confidence`, 'must be within [0, 1]');
     });
-    const reversibility = alt.impact?.reversibility;
-    if (reversibility !== undefined)
-      p.check(inUnit(reversibility), `${at}.impact.reversibility`, 'must be within [0, 1]');
   });
   return ids;
 }
@@ -101,7 +104,8 @@ function checkCriteria(request: DecisionRequest, p: Problems): void {
   let total = 0;
   request.criteria.forEach((c, i) => {
     const at = `criteria[${i}]`;
-    if (!p.check(isNonEmptyString(c?.criterion), `${at}.criterion`, 'must be a non-empty string')) return;
+    if (!p.check(isObject(c), at, 'must be an object')) return;
+    if (!p.check(isNonEmptyString(c.criterion), `${at}.criterion`, 'must be a non-empty string')) return;
     p.check(!seen.has(c.criterion), `${at}.criterion`, `duplicates criterion '${c.criterion}'`);
     seen.add(c.criterion);
     if (p.check(isFiniteNumber(c.weight) && c.weight >= 0, `${at}.weight`, 'must be a finite number >= 0'))
@@ -123,7 +127,11 @@ function checkStakeholders(request: DecisionRequest, p: Problems): Set<string> {
   if (!p.check(Array.isArray(request.stakeholders), 'stakeholders', 'must be an array')) return ids;
   request.stakeholders.forEach((s, i) => {
     const at = `stakeholders[${i}]`;
-    if (!p.check(isNonEmptyString(s?.id), `${at}.id`, 'must be a non-empty string')) return;
+    if (!p.check(isObject(s), at, 'must be an object')) return;
+    if (!p.check(isNonEmptyString(s.id), `${at}.id`, 'must be a non-empty string')) return;
+    checkStakeholderShape(s as unknown as Record<string, unknown>, at, (path, message) =>
+      p.add(path, message),
+    );
     p.check(!ids.has(s.id), `${at}.id`, `duplicates stakeholder '${s.id}'`);
     ids.add(s.id);
     for (const field of ['influence', 'trustScore'] as const) {
@@ -175,6 +183,7 @@ function checkBallots(
   };
   request.ballots.forEach((b, i) => {
     const at = `ballots[${i}]`;
+    if (!p.check(isObject(b), at, 'must be an object')) return;
     if (
       !p.check(
         stakeholders.has(b?.stakeholderId),
@@ -244,14 +253,16 @@ function checkRest(request: DecisionRequest, p: Problems): void {
   );
   if (request.deadline !== undefined)
     p.check(isIsoDate(request.deadline), 'deadline', 'must be an ISO 8601 date');
-  if (request.analysis !== undefined) {
+  checkRequestShape(request as unknown as Record<string, unknown>, (path, message) => p.add(path, message));
+  if (isObject(request.analysis)) {
     p.check(
       (ANALYSIS_METHODS as readonly string[]).includes(request.analysis?.method),
       'analysis.method',
       `must be one of ${ANALYSIS_METHODS.join(', ')}`,
     );
   }
-  (request.constraints ?? []).forEach((c, i) => {
+  (Array.isArray(request.constraints) ? request.constraints : []).forEach((c, i) => {
+    if (!isObject(c)) return;
     p.check(isNonEmptyString(c?.criterion), `constraints[${i}].criterion`, 'must be a non-empty string');
     p.check(
       OPERATORS.has(c?.operator),
@@ -261,7 +272,7 @@ function checkRest(request: DecisionRequest, p: Problems): void {
     p.check(isFiniteNumber(c?.value), `constraints[${i}].value`, 'must be a finite number');
   });
   const q = request.quorum;
-  if (q !== undefined) {
+  if (isObject(q)) {
     for (const field of ['minimum', 'percentage', 'expertiseThreshold'] as const) {
       if (q[field] !== undefined)
         p.check(

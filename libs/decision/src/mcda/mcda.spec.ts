@@ -165,6 +165,24 @@ describe('AHP', () => {
     );
   });
 
+  it('maps the leader example judgements onto criteria named in any order', () => {
+    const names = ['experience', 'education', 'charisma', 'age'];
+    const req = request({
+      alternatives: [
+        alternative('tom', { experience: 1, education: 1, charisma: 1, age: 1 }),
+        alternative('dick', { experience: 2, education: 1, charisma: 1, age: 1 }),
+      ],
+      criteria: names.map((criterion) => ({ criterion, weight: 1, direction: 'benefit' as const })),
+      analysis: { method: 'ahp', pairwise: { criteria: leader } },
+    });
+    const { analysis } = makeDecision(req, { now: NOW });
+    expect(analysis.weights.experience).toBeCloseTo(0.547, 2);
+    expect(analysis.weights.education).toBeCloseTo(0.127, 2);
+    expect(analysis.weights.charisma).toBeCloseTo(0.27, 2);
+    expect(analysis.weights.age).toBeCloseTo(0.056, 2);
+    expect(analysis.consistency?.ratio).toBeCloseTo(0.044, 3);
+  });
+
   it('a consistent matrix gives the weights it was built from and ratio 0', () => {
     const result = pairwiseWeights([
       [1, 2, 4],

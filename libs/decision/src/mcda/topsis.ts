@@ -78,29 +78,29 @@ export function topsisScorer(
   const rows = normalised.length;
   const n = directions.length;
   const flat = Float64Array.from(normalised.flat());
-  const benefit = directions.map((d) => d === 'benefit');
-  const ideal = new Float64Array(n);
-  const anti = new Float64Array(n);
-  return (weights) => {
-    for (let j = 0; j < n; j++) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = 0; i < rows; i++) {
-        const v = flat[i * n + j] * weights[j];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      ideal[j] = benefit[j] ? hi : lo;
-      anti[j] = benefit[j] ? lo : hi;
+  // With weights >= 0, the best and worst weighted values are the weight times the best and worst normalised ones.
+  const best = new Float64Array(n);
+  const worst = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < rows; i++) {
+      lo = Math.min(lo, flat[i * n + j]);
+      hi = Math.max(hi, flat[i * n + j]);
     }
+    best[j] = directions[j] === 'benefit' ? hi : lo;
+    worst[j] = directions[j] === 'benefit' ? lo : hi;
+  }
+  return (weights) => {
     const closeness = new Float64Array(rows);
     for (let i = 0; i < rows; i++) {
       let plus = 0;
       let minus = 0;
       for (let j = 0; j < n; j++) {
-        const v = flat[i * n + j] * weights[j];
-        plus += (v - ideal[j]) ** 2;
-        minus += (v - anti[j]) ** 2;
+        const r = flat[i * n + j];
+        const w = weights[j];
+        plus += (w * (r - best[j])) ** 2;
+        minus += (w * (r - worst[j])) ** 2;
       }
       const sPlus = Math.sqrt(plus);
       const sMinus = Math.sqrt(minus);

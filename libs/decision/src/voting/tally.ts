@@ -4,7 +4,7 @@ import type { VotingSystem } from '../types';
 import { approval, borda, plurality, simpleMajority, type Count } from './count';
 import { instantRunoff } from './irv';
 import type { Preference } from './preferences';
-import { pairwisePreferences, schulze, schulzeFrom } from './schulze';
+import { condorcetWinner, pairwisePreferences, schulze, schulzeFrom } from './schulze';
 
 type Counter = (prefs: Preference[], weights: number[], tieRank: ArrayLike<number>) => Count;
 
@@ -30,6 +30,12 @@ export function count(
   return COUNTERS[system](prefs, weights, tieRank);
 }
 
+export interface Recount {
+  count: (weights: number[]) => Count;
+  /** Only the winner; for Schulze a Condorcet winner is found without the strongest-path pass. */
+  winner: (weights: number[]) => number | null;
+}
+
 /**
  * A counter for repeated recounts where only some ballots change weight (bias judgement). For Schulze the
  * pairwise counts of the ballots whose weight never changes are added up once.
@@ -40,15 +46,22 @@ export function prepareCount(
   tieRank: ArrayLike<number>,
   fixedWeights: number[],
   varies: Uint8Array,
-): (weights: number[]) => Count {
-  if (system !== 'condorcet') return (weights) => count(system, prefs, weights, tieRank);
+): Recount {
+  if (system !== 'condorcet') {
+    const full = (weights: number[]) => count(system, prefs, weights, tieRank);
+    return { count: full, winner: (weights) => full(weights).winner };
+  }
   const m = tieRank.length;
   const fixed = pairwisePreferences(prefs, fixedWeights, m, (b) => varies[b] === 0);
-  return (weights) =>
-    schulzeFrom(
-      pairwisePreferences(prefs, weights, m, (b) => varies[b] === 1, fixed.slice()),
-      tieRank,
-    );
+  const pairwise = (weights: number[]) =>
+    pairwisePreferences(prefs, weights, m, (b) => varies[b] === 1, fixed.slice());
+  return {
+    count: (weights) => schulzeFrom(pairwise(weights), tieRank),
+    winner: (weights) => {
+      const d = pairwise(weights);
+      return condorcetWinner(d, m) ?? schulzeFrom(d, tieRank).winner;
+    },
+  };
 }
 
 const MATRIX_LIMIT = 25;
