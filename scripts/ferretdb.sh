@@ -44,7 +44,7 @@ start() {
   build >/dev/null
   mkdir -p "$STATE_DIR/data"
   nohup "$BIN" --handler=sqlite --sqlite-url="file:$STATE_DIR/data/" \
-    --listen-addr="127.0.0.1:$PORT" --telemetry=disable --log-level=warn \
+    --listen-addr="127.0.0.1:$PORT" --debug-addr=- --telemetry=disable --log-level=warn \
     >"$STATE_DIR/ferretdb.log" 2>&1 &
   echo $! >"$STATE_DIR/pid"
   for _ in $(seq 1 100); do

@@ -6,7 +6,9 @@ import type { ServiceConfig } from './service-config';
 export interface ServiceDefinition {
   name: ServiceName;
   /** The service's feature module (handlers, domain wiring); may read the validated config. */
-  module: (config: ServiceConfig) => Type<unknown> | DynamicModule;
+  module: (config: ServiceConfig, env: Record<string, string | undefined>) => Type<unknown> | DynamicModule;
+  /** Variables set for this service only (for example one consensus replica among several in one process). */
+  env?: (base: Record<string, string | undefined>) => Record<string, string>;
   /** Connects the service's own database when MONGO_URL is set. */
   usesMongo?: boolean;
 }

@@ -7,7 +7,7 @@ import { MessagingModule, NatsConnectionService, NatsRequestRouter, type Service
 import { createLogger, MetricsRegistry, ObservabilityModule, PinoNestLogger, type Logger } from '@ossa/observability';
 import { databaseName, PersistenceModule } from '@ossa/persistence';
 import { PingHandler } from './ping.handler';
-import { loadServiceConfig, type ServiceConfig } from './service-config';
+import { loadServiceConfig, ServiceConfig } from './service-config';
 import type { ServiceDefinition } from './service-definition';
 import { projectVersion } from './version';
 
@@ -32,8 +32,9 @@ function pascal(name: string): string {
 /** Starts one service: validated config, NATS (JetStream streams ensured), optional MongoDB, HTTP for metrics and health. */
 export async function startService(
   definition: ServiceDefinition,
-  env: Record<string, string | undefined> = process.env,
+  baseEnv: Record<string, string | undefined> = process.env,
 ): Promise<RunningService> {
+  const env = { ...baseEnv, ...definition.env?.(baseEnv) };
   const config = loadServiceConfig(definition.name, env);
   const logger = createLogger(definition.name, config.INSTANCE_ID, config.LOG_LEVEL);
   const subjects = subjectsFor(config.SUBJECT_PREFIX);
@@ -50,14 +51,16 @@ export async function startService(
     subjects,
   });
   const metrics = new MetricsRegistry(definition.name, config.INSTANCE_ID);
+  const configModule = { module: class ServiceConfigModule {}, global: true, providers: [{ provide: ServiceConfig, useValue: config }], exports: [ServiceConfig] };
   const imports = [
+    configModule,
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => ({ ...config })] }),
     ObservabilityModule.forRoot(metrics),
     MessagingModule.forRoot({ connection, identity, logger }),
     ...(definition.usesMongo && config.MONGO_URL
       ? [PersistenceModule.forRoot({ url: config.MONGO_URL, dbName: databaseName(config.MONGO_DB_PREFIX, definition.name) })]
       : []),
-    definition.module(config),
+    definition.module(config, env),
   ];
   // A distinct root class per service, so several services can live in one process.
   const root = { [`${pascal(definition.name)}Application`]: class {} }[`${pascal(definition.name)}Application`];
