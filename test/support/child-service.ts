@@ -51,6 +51,8 @@ export function spawnService(entry: string, env: Record<string, string>): ChildS
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr.join('\n')}`)), timeoutMs);
+        // A waiter that loses a race (Promise.any over several processes) must not keep the test process alive.
+        timer.unref();
         const onExit = (code: number | null) => reject(new Error(`process exited (${code}) before the log line; stderr: ${stderr.join('\n')}`));
         child.once('exit', onExit);
         waiters.push({

@@ -23,6 +23,8 @@ export function serviceEnv(prefix: string, extra: Record<string, string> = {}): 
     HTTP_HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     OSSA_EMBEDDED: '1',
+    // Embedded consensus replicas keep their logs in memory in tests (the file log has its own specs).
+    CONSENSUS_DATA_DIR: ':memory:',
   };
   for (const service of SERVICES) env[`${service.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`] = '0';
   return { ...env, ...extra };

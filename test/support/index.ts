@@ -2,3 +2,4 @@ export * from './harness';
 export * from './child-service';
 export { startTestServers, tcpAnswers, type TestServers } from './servers';
 export { mongoUrlOrWarn } from './mongo';
+export * from './consensus-cluster';

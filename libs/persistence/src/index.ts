@@ -1,2 +1,3 @@
 export { PersistenceModule, databaseName, type PersistenceOptions } from './persistence.module';
 export { mongoHealthCheck } from './mongo-health';
+export * from './replica-log';

@@ -1,5 +1,16 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { loadConsensusConfig, ConsensusConfig } from './replica/consensus-config';
+import { ConsensusHandlers } from './replica/consensus.handlers';
+import { ConsensusMetrics } from './replica/consensus.metrics';
+import { ReplicaHost } from './replica/replica-host';
 
-/** The consensus service's feature module: its handlers and domain wiring live here. */
+/** One Raft replica of the coordination ledger, configured by REPLICA_ID and CONSENSUS_PEERS. */
 @Module({})
-export class ConsensusModule {}
+export class ConsensusModule {
+  static forRoot(env: Record<string, string | undefined>): DynamicModule {
+    return {
+      module: ConsensusModule,
+      providers: [{ provide: ConsensusConfig, useValue: loadConsensusConfig(env) }, ReplicaHost, ConsensusHandlers, ConsensusMetrics],
+    };
+  }
+}

@@ -3,6 +3,7 @@ import { ConsensusModule } from './consensus.module';
 
 export const consensusService: ServiceDefinition = {
   name: 'consensus',
-  module: () => ConsensusModule,
-  usesMongo: true,
+  module: (_config, env) => ConsensusModule.forRoot(env),
+  // Each replica opens its own database (see ReplicaHost), not the shared per-service one.
+  usesMongo: false,
 };

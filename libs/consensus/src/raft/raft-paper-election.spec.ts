@@ -1,6 +1,17 @@
 // Paper tests for §5.1 (basics) and §5.2 (leader election), after etcd's raft_paper_test.go.
 import type { Message, Role } from './types';
-import { ELECTION, HEARTBEAT, TestCluster, electionTimeout, newRaft, raftWithLog, takeMessages, takeReady } from './test-support';
+import { Prng } from '../sim/prng';
+import {
+  ELECTION,
+  HEARTBEAT,
+  TestCluster,
+  electionTimeout,
+  hash,
+  newRaft,
+  raftWithLog,
+  takeMessages,
+  takeReady,
+} from './test-support';
 
 const ids = ['a', 'b', 'c'];
 
@@ -23,7 +34,16 @@ describe('§5.1 Raft basics', () => {
       // larger value. If a candidate or leader discovers that its term is out of date, it immediately reverts
       // to follower state." — §5.1
       const r = makeRole(role);
-      r.step({ type: 'appendEntries', from: 'b', to: 'a', term: 5, index: 0, logTerm: 0, entries: [], commit: 0 });
+      r.step({
+        type: 'appendEntries',
+        from: 'b',
+        to: 'a',
+        term: 5,
+        index: 0,
+        logTerm: 0,
+        entries: [],
+        commit: 0,
+      });
       expect(r.term).toBe(5);
       expect(r.role).toBe('follower');
       expect(r.leader).toBe('b');
@@ -33,7 +53,16 @@ describe('§5.1 Raft basics', () => {
   it('rejects a request with a stale term', () => {
     // "If a server receives a request with a stale term number, it rejects the request." — §5.1
     const r = raftWithLog('a', ids, [1], 2);
-    r.step({ type: 'appendEntries', from: 'b', to: 'a', term: 1, index: 1, logTerm: 1, entries: [], commit: 1 });
+    r.step({
+      type: 'appendEntries',
+      from: 'b',
+      to: 'a',
+      term: 1,
+      index: 1,
+      logTerm: 1,
+      entries: [],
+      commit: 1,
+    });
     expect(r.log.committed).toBe(0);
     expect(r.term).toBe(2);
     expect(takeMessages(r)).toEqual([]);
@@ -84,19 +113,28 @@ describe('§5.2 Leader election', () => {
     [5, ['b'], [], 'candidate'],
     [3, [], ['b', 'c'], 'follower'],
     [5, ['b'], ['c', 'd', 'e'], 'follower'],
-  ] as [number, string[], string[], Role][])('in a cluster of %i, granted %j and rejected %j, the candidate becomes %s', (n, granted, rejected, want) => {
-    // "A candidate wins an election if it receives votes from a majority of the servers in the full cluster
-    // for the same term." / it loses when a majority rejects it. — §5.2
-    const all = ['a', 'b', 'c', 'd', 'e'].slice(0, n);
-    const r = newRaft('a', all);
-    r.campaign();
-    takeReady(r);
-    const vote = (from: string, reject: boolean): Message => ({ type: 'requestVoteResponse', from, to: 'a', term: 1, reject });
-    for (const id of granted) r.step(vote(id, false));
-    for (const id of rejected) r.step(vote(id, true));
-    expect(r.role).toBe(want);
-    expect(r.term).toBe(1);
-  });
+  ] as [number, string[], string[], Role][])(
+    'in a cluster of %i, granted %j and rejected %j, the candidate becomes %s',
+    (n, granted, rejected, want) => {
+      // "A candidate wins an election if it receives votes from a majority of the servers in the full cluster
+      // for the same term." / it loses when a majority rejects it. — §5.2
+      const all = ['a', 'b', 'c', 'd', 'e'].slice(0, n);
+      const r = newRaft('a', all);
+      r.campaign();
+      takeReady(r);
+      const vote = (from: string, reject: boolean): Message => ({
+        type: 'requestVoteResponse',
+        from,
+        to: 'a',
+        term: 1,
+        reject,
+      });
+      for (const id of granted) r.step(vote(id, false));
+      for (const id of rejected) r.step(vote(id, true));
+      expect(r.role).toBe(want);
+      expect(r.term).toBe(1);
+    },
+  );
 
   it.each([
     // [vote already cast, candidate asking, expect reject]
@@ -113,28 +151,40 @@ describe('§5.2 Leader election', () => {
     expect(takeMessages(r)).toEqual([{ type: 'requestVoteResponse', from: 'a', to: from, term: 1, reject }]);
   });
 
-  it.each([1, 2])('a candidate hearing from a leader of term current+%i... falls back to follower', (extra) => {
-    // "If the leader's term (included in its RPC) is at least as large as the candidate's current term, then
-    // the candidate recognizes the leader as legitimate and returns to follower state." — §5.2
-    const r = newRaft('a', ids);
-    r.campaign();
-    takeReady(r);
-    const term = r.term + extra - 1;
-    r.step({ type: 'appendEntries', from: 'b', to: 'a', term, index: 0, logTerm: 0, entries: [], commit: 0 });
-    expect(r.role).toBe('follower');
-    expect(r.term).toBe(term);
-    expect(r.leader).toBe('b');
-  });
+  it.each([0, 1])(
+    'a candidate hearing AppendEntries from a leader of its term + %i falls back to follower',
+    (extra) => {
+      // "If the leader's term (included in its RPC) is at least as large as the candidate's current term, then
+      // the candidate recognizes the leader as legitimate and returns to follower state." — §5.2
+      const r = newRaft('a', ids);
+      r.campaign();
+      takeReady(r);
+      const term = r.term + extra;
+      r.step({
+        type: 'appendEntries',
+        from: 'b',
+        to: 'a',
+        term,
+        index: 0,
+        logTerm: 0,
+        entries: [],
+        commit: 0,
+      });
+      expect(r.role).toBe('follower');
+      expect(r.term).toBe(term);
+      expect(r.leader).toBe('b');
+    },
+  );
 
   it('randomizes election timeouts within [electionTimeout, 2 * electionTimeout)', () => {
     // "Raft uses randomized election timeouts to ensure that split votes are rare ... chosen randomly from a
     // fixed interval (e.g., 150–300ms)." — §5.2
     const seen = new Set<number>();
     for (let term = 1; term < 200; term++) {
-      const r = newRaft(`n${term}`, ids);
+      const r = newRaft('a', ids, { random: new Prng(term) });
       r.becomeFollower(term, null);
       let ticks = 0;
-      while (r.role === 'follower') {
+      while (r.role === 'follower' && ticks < 2 * ELECTION) {
         r.tick();
         ticks++;
       }
@@ -151,9 +201,10 @@ describe('§5.2 Leader election', () => {
     let conflicts = 0;
     const rounds = 500;
     for (let round = 0; round < rounds; round++) {
-      const rs = ['a', 'b', 'c', 'd', 'e'].map((id) => newRaft(`${id}${round}`, ['a', 'b', 'c', 'd', 'e']));
+      const five = ['a', 'b', 'c', 'd', 'e'];
+      const rs = five.map((id) => newRaft(id, five, { random: new Prng(hash(id) + round * 7919) }));
       let timedOut = 0;
-      while (timedOut === 0) {
+      for (let tick = 0; timedOut === 0 && tick < 2 * ELECTION; tick++) {
         for (const r of rs) {
           r.tick();
           if (r.role === 'candidate') timedOut++;

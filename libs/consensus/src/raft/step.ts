@@ -24,7 +24,11 @@ export function stepMessage(r: Raft, m: Message): void {
     if (!keepTerm) {
       // §5.1: a server that sees a larger term adopts it and reverts to follower.
       const fromLeader = m.type === 'appendEntries' || m.type === 'heartbeat' || m.type === 'installSnapshot';
+      const elapsed = r.electionElapsed;
       r.becomeFollower(m.term, fromLeader ? m.from : null);
+      // Figure 2: only a leader's AppendEntries or a granted vote resets the election timer; a rejected
+      // candidate must not keep a more up-to-date follower from ever timing out.
+      if (m.type === 'requestVote' && r.role === 'follower') r.electionElapsed = elapsed;
     }
   } else if (m.term < r.term) {
     if ((r.opts.checkQuorum || r.opts.preVote) && (m.type === 'appendEntries' || m.type === 'heartbeat')) {

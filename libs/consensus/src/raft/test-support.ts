@@ -17,7 +17,12 @@ export function logOfTerms(terms: number[]): Entry[] {
   return terms.map((t, i) => entry(i + 1, t));
 }
 
-export function newRaft(id: NodeId, voters: NodeId[], options: Options = {}, persisted?: PersistedState): Raft {
+export function newRaft(
+  id: NodeId,
+  voters: NodeId[],
+  options: Options = {},
+  persisted?: PersistedState,
+): Raft {
   const config: RaftConfig = {
     id,
     voters,
@@ -30,8 +35,18 @@ export function newRaft(id: NodeId, voters: NodeId[], options: Options = {}, per
 }
 
 /** A replica restarted with the given persisted log and term. */
-export function raftWithLog(id: NodeId, voters: NodeId[], terms: number[], term: number, options: Options = {}): Raft {
-  return newRaft(id, voters, options, { hardState: { term, vote: null, commit: 0 }, snapshot: null, entries: logOfTerms(terms) });
+export function raftWithLog(
+  id: NodeId,
+  voters: NodeId[],
+  terms: number[],
+  term: number,
+  options: Options = {},
+): Raft {
+  return newRaft(id, voters, options, {
+    hardState: { term, vote: null, commit: 0 },
+    snapshot: null,
+    entries: logOfTerms(terms),
+  });
 }
 
 /** Takes the Ready as a host would (pretending to persist and apply everything) and returns it. */
@@ -64,6 +79,8 @@ export function hash(s: string): number {
 export class TestCluster {
   readonly nodes = new Map<NodeId, Raft>();
   applied = new Map<NodeId, Entry[]>();
+  /** Every message delivered, in order. */
+  delivered: Message[] = [];
   private cut = new Set<string>();
 
   constructor(ids: NodeId[], options: Options = {}) {
@@ -103,6 +120,7 @@ export class TestCluster {
       if (inFlight.length === 0) return;
       for (const m of inFlight) {
         if (this.cut.has(`${m.from}>${m.to}`)) continue;
+        this.delivered.push(m);
         this.nodes.get(m.to)?.step(m);
       }
     }

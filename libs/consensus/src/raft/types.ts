@@ -133,7 +133,10 @@ export interface TestingBugs {
 
 export interface RaftConfig {
   id: NodeId;
-  /** Initial voters, used when the persisted state has no snapshot. A joining replica passes []. */
+  /**
+   * Voters at the start of the log, used when the persisted state has no snapshot. A replica joining a running
+   * cluster passes the configuration it joins; it becomes a voter once its addNode entry commits.
+   */
   voters: NodeId[];
   /** Ticks a follower waits before campaigning; the actual timeout is random in [electionTick, 2*electionTick). */
   electionTick: number;

@@ -1,4 +1,4 @@
-// npm run sim -- --seeds N --first S [--nodes 3|5] [--steps K] [--bug commit-rule|vote-rule] [--trace]
+// npm run sim -- --seeds N --first S [--nodes 3|5] [--steps K] [--bug commit-rule|vote-rule|stale-read] [--trace]
 import type { TestingBugs } from '../raft/types';
 import { runSimulation } from './simulator';
 
@@ -7,7 +7,7 @@ interface CliArgs {
   first: number;
   nodes?: number;
   steps?: number;
-  bug?: 'commit-rule' | 'vote-rule';
+  bug?: 'commit-rule' | 'vote-rule' | 'stale-read';
   trace: boolean;
 }
 
@@ -30,8 +30,9 @@ function parseArgs(argv: string[]): CliArgs {
       if (args.nodes !== 3 && args.nodes !== 5) throw new Error('--nodes must be 3 or 5');
     } else if (flag === '--steps') args.steps = int();
     else if (flag === '--bug') {
-      if (value !== 'commit-rule' && value !== 'vote-rule')
-        throw new Error('--bug must be commit-rule or vote-rule');
+      if (value !== 'commit-rule' && value !== 'vote-rule' && value !== 'stale-read') {
+        throw new Error('--bug must be commit-rule, vote-rule or stale-read');
+      }
       args.bug = value;
       i++;
     } else if (flag === '--trace') args.trace = true;
@@ -51,7 +52,6 @@ export function replayCommand(seed: number, args: Pick<CliArgs, 'nodes' | 'steps
   if (args.nodes !== undefined) parts.push('--nodes', String(args.nodes));
   if (args.steps !== undefined) parts.push('--steps', String(args.steps));
   if (args.bug !== undefined) parts.push('--bug', args.bug);
-  parts.push('--trace');
   return parts.join(' ');
 }
 
@@ -73,6 +73,7 @@ function main(): number {
       nodes: args.nodes,
       steps: args.steps,
       bugs: bugsFor(args.bug),
+      staleReads: args.bug === 'stale-read',
       trace: args.trace,
     });
     steps += result.stats.steps;
@@ -81,7 +82,7 @@ function main(): number {
     if (result.ok) continue;
     failed++;
     console.log(`seed ${seed} FAILED (${result.nodes} replicas): ${result.violation?.message}`);
-    console.log(`  replay: ${replayCommand(seed, args)}`);
+    console.log(`  replay: ${replayCommand(seed, args)}   (add --trace for the event log)`);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rate = (args.seeds / seconds).toFixed(1);

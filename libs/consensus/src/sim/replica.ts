@@ -14,6 +14,8 @@ export interface ReplicaContext {
   stats: SimStats;
   trace(line: string): void;
   leaders(): [NodeId, number, LogView][];
+  /** Serve reads from local state, skipping ReadIndex (a deliberate host bug). */
+  staleReads: boolean;
   /** Decides whether the replica crashes after persisting a Ready but before sending its messages. */
   crashPoint(replica: SimReplica, rd: Ready, commitAdvanced: boolean): boolean;
 }
@@ -93,6 +95,14 @@ export class SimReplica {
   }
 
   onClientRequest(req: ClientRequest): void {
+    if (req.kind === 'read' && this.ctx.staleReads) {
+      return this.ctx.respond({
+        clientId: req.clientId,
+        opId: req.opId,
+        ok: true,
+        readValue: this.ledger.get(req.key),
+      });
+    }
     if (req.kind === 'read') {
       const context = `${this.id}#${++this.readSeq}`;
       const r = this.core.readIndex(context);

@@ -3,6 +3,7 @@
 import type { Message, NodeId, Ready } from '../raft/types';
 import { InvariantViolation, SafetyChecker } from './invariants';
 import { checkLinearizable, type KvOperation } from './linearizability';
+import { chooseFaultProfile, type FaultProfile } from './faults';
 import { Network } from './network';
 import { Prng } from './prng';
 import { SimReplica, type ReplicaContext } from './replica';
@@ -40,21 +41,14 @@ export class Simulation {
     crashes: 0,
     partitions: 0,
     snapshotsSent: 0,
+    membershipChanges: 0,
+    transfers: 0,
     operations: 0,
     completed: 0,
     committed: 0,
   };
   private readonly traceLines: string[] = [];
-  private readonly crashRate: number;
-  private readonly partitionRate: number;
-  private readonly partitionHealRate: number;
-  /** Per-step chance that the current leader crashes (leader churn, the Figure 8 pattern); 0 when off. */
-  private readonly leaderCrashRate: number;
-  /**
-   * Chances that a leader crashes between persisting a Ready and sending it (a crash point inside the host
-   * loop): any Ready, the first Ready of a new leader, and a Ready that advances the commit index.
-   */
-  private readonly crashPoints: { anyReady: number; elected: number; committed: number };
+  private readonly faults: FaultProfile;
   private now = 0;
   private deliveries: ClientDelivery[] = [];
   private deliverySeq = 0;
@@ -67,21 +61,8 @@ export class Simulation {
     const n = options.nodes ?? rng.pick([3, 5]);
     this.ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
     this.chaosSteps = options.steps ?? 1500;
-    this.network = new Network(rng, {
-      lossRate: rng.pick([0.02, 0.1, 0.2, 0.35]) * rng.next() * 2,
-      duplicateRate: rng.next() * 0.05,
-      minDelay: 1,
-      maxDelay: rng.range(2, 12),
-    });
-    this.crashRate = rng.pick([0.0005, 0.001, 0.002, 0.004]);
-    this.partitionRate = rng.pick([0.001, 0.002, 0.004, 0.01]);
-    this.partitionHealRate = rng.pick([0.004, 0.01, 0.03]);
-    this.leaderCrashRate = rng.pick([0, 0.005, 0.01, 0.02, 0.05]);
-    this.crashPoints = {
-      anyReady: rng.pick([0, 0.01, 0.05]),
-      elected: rng.pick([0, 0.2, 0.5]),
-      committed: rng.pick([0, 0.3, 0.5]),
-    };
+    this.faults = chooseFaultProfile(rng);
+    this.network = new Network(rng, this.faults.network);
     const config = {
       voters: this.ids,
       electionTick: 10,
@@ -95,13 +76,14 @@ export class Simulation {
     };
     const compactEvery = rng.pick([8, 20, 50, 100000]);
     this.trace(
-      `config ${JSON.stringify({ ...config, random: undefined, voters: undefined, compactEvery, faults: this.network.faults })}`,
+      `config ${JSON.stringify({ ...config, random: undefined, voters: undefined, compactEvery, faults: this.faults })}`,
     );
     const ctx: ReplicaContext = {
       now: () => this.now,
       sendMessage: (m: Message) => this.network.send(m, this.now),
       respond: (r) => this.queueClient(null, undefined, r),
       checker: this.checker,
+      staleReads: options.staleReads === true,
       stats: this.stats,
       trace: (line) => this.trace(line),
       crashPoint: (replica, rd, commitAdvanced) => this.crashPoint(replica, rd, commitAdvanced),
@@ -124,6 +106,7 @@ export class Simulation {
       seed: this.options.seed,
       ok: true,
       nodes: this.ids.length,
+      profile: this.faults.name,
       stats: this.stats,
       trace: this.traceLines,
     };
@@ -156,6 +139,7 @@ export class Simulation {
       this.checker.step = this.now;
       if (this.now <= this.chaosSteps) this.injectFaults();
       else if (this.now === this.chaosSteps + 1) this.heal();
+      else this.restoreMembership();
       for (const m of this.network.due(this.now)) {
         const r = this.replica(m.to);
         if (!r.alive) continue;
@@ -206,26 +190,52 @@ export class Simulation {
     const rng = this.rng;
     for (const due of this.restarts.filter((x) => x.at <= this.now)) this.restart(due.id);
     this.restarts = this.restarts.filter((x) => x.at > this.now);
-    if (rng.chance(this.crashRate)) this.crash(rng.pick(this.replicas), rng.range(20, 400));
+    if (rng.chance(this.faults.crashRate)) this.crash(rng.pick(this.replicas), rng.range(20, 400));
     const leader = this.replicas.find((r) => r.alive && r.core.role === 'leader');
     // Leader churn leaves uncommitted tails of several terms behind, the setting of the paper's Figure 8.
-    if (leader && rng.chance(this.leaderCrashRate)) this.crash(leader, rng.range(10, 150));
-    if (!this.partitioned && rng.chance(this.partitionRate)) this.partition();
-    else if (this.partitioned && rng.chance(this.partitionHealRate)) {
+    if (leader && rng.chance(this.faults.leaderCrashRate)) this.crash(leader, rng.range(10, 150));
+    if (leader?.alive && rng.chance(this.faults.membershipRate)) this.changeMembership(leader);
+    if (leader && leader.alive && rng.chance(this.faults.transferRate)) {
+      const to = rng.pick(leader.core.status().voters.filter((id) => id !== leader.id));
+      if (to && leader.core.transferLeadership(to).ok) {
+        this.stats.transfers++;
+        this.trace(`${leader.id} transfers leadership to ${to}`);
+      }
+      leader.drain();
+    }
+    if (!this.partitioned && rng.chance(this.faults.partitionRate)) this.partition();
+    else if (this.partitioned && rng.chance(this.faults.partitionHealRate)) {
       this.network.heal();
       this.partitioned = false;
       this.trace('partition healed');
     }
   }
 
+  /** Removes a follower from the configuration, or adds back one that was removed (one change at a time). */
+  private changeMembership(leader: SimReplica): void {
+    const voters = leader.core.status().voters;
+    const missing = this.ids.filter((id) => !voters.includes(id));
+    const followers = voters.filter((id) => id !== leader.id);
+    const change =
+      missing.length > 0
+        ? { type: 'addNode' as const, nodeId: missing[0] }
+        : { type: 'removeNode' as const, nodeId: this.rng.pick(followers) };
+    const r = leader.core.proposeConfChange(change);
+    if (r.ok) {
+      this.stats.membershipChanges++;
+      this.trace(`${leader.id} proposes ${change.type} ${change.nodeId} at ${r.value.index}`);
+    }
+    leader.drain();
+  }
+
   private crashPoint(replica: SimReplica, rd: Ready, commitAdvanced: boolean): boolean {
     if (this.now > this.chaosSteps || replica.core.role !== 'leader') return false;
     const p =
       rd.softState?.role === 'leader'
-        ? this.crashPoints.elected
+        ? this.faults.crashPoints.elected
         : commitAdvanced
-          ? this.crashPoints.committed
-          : this.crashPoints.anyReady;
+          ? this.faults.crashPoints.committed
+          : this.faults.crashPoints.anyReady;
     if (!this.rng.chance(p)) return false;
     this.trace(`${replica.id} crashes after persisting, before sending`);
     this.crash(replica, this.rng.range(10, 150));
@@ -271,6 +281,13 @@ export class Simulation {
     this.workload.active = false;
     this.probe = this.workload.probe(this.now, '__progress');
     this.trace('faults healed; progress probe sent');
+  }
+
+  /** After healing, every replica is brought back into the configuration so that all must converge. */
+  private restoreMembership(): void {
+    if (this.now % 20 !== 0) return;
+    const leader = this.replicas.find((r) => r.alive && r.core.role === 'leader');
+    if (leader && leader.core.status().voters.length < this.ids.length) this.changeMembership(leader);
   }
 
   private restart(id: NodeId): void {

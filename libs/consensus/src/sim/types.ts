@@ -10,6 +10,8 @@ export interface SimOptions {
   /** Steps of the fault phase; the heal phase follows. */
   steps?: number;
   bugs?: TestingBugs;
+  /** Host-level bug: answer reads from local state without ReadIndex (must be caught as non-linearizable). */
+  staleReads?: boolean;
   /** Keep the last trace lines for a failure report. */
   trace?: boolean;
 }
@@ -40,6 +42,8 @@ export interface SimStats {
   crashes: number;
   partitions: number;
   snapshotsSent: number;
+  membershipChanges: number;
+  transfers: number;
   operations: number;
   completed: number;
   committed: number;
@@ -49,6 +53,8 @@ export interface SimResult {
   seed: number;
   ok: boolean;
   nodes: number;
+  /** The fault profile the seed drew (calm, network or storm). */
+  profile: string;
   violation?: { invariant: string; message: string; step: number };
   stats: SimStats;
   trace: string[];

@@ -1,0 +1,38 @@
+// Public API of @ossa/consensus: the pure Raft core, the coordination ledger, the ReplicaLog port and
+// its memory adapter, and the deterministic simulator.
+export { Raft, type RaftStatus } from './raft/raft';
+export { RaftError, type RaftErrorCode, type Result } from './raft/errors';
+export type {
+  ConfChange,
+  ConfState,
+  Entry,
+  EntryType,
+  HardState,
+  Message,
+  MessageType,
+  NodeId,
+  PersistedState,
+  RaftConfig,
+  RandomSource,
+  ReadState,
+  Ready,
+  Role,
+  Snapshot,
+  SnapshotMetadata,
+  SoftState,
+  TestingBugs,
+} from './raft/types';
+export { decodeConfChange, encodeConfChange } from './raft/membership';
+
+export { Ledger, decodeCommand, encodeCommand, type LedgerOptions } from './ledger/ledger';
+export type { LedgerCommand, LedgerOp, LedgerResult } from './ledger/types';
+
+export type { ReplicaLog } from './storage/replica-log';
+export { MemoryReplicaLog } from './storage/memory-replica-log';
+export { MemoryLogStore } from './storage/memory-log-store';
+export { describeReplicaLogConformance, type ReplicaLogHarness } from './storage/replica-log.conformance';
+
+export { Prng } from './sim/prng';
+export { runSimulation } from './sim/simulator';
+export { checkLinearizable, type KvOperation } from './sim/linearizability';
+export type { SimOptions, SimResult, SimStats } from './sim/types';

@@ -1,0 +1,224 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import mongoose, { type Connection } from 'mongoose';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Msg, Subscription } from 'nats';
+import { MemoryReplicaLog, type LedgerCommand, type Message, type ReplicaLog } from '@ossa/consensus';
+import { decodeJsonObject, EVENT_NAMES, isErrorEnvelope, OssaError, validateDto, type LedgerProposeReply } from '@ossa/contracts';
+import { EventPublisher, LOGGER, NatsConnectionService } from '@ossa/messaging';
+import { HealthRegistry, type Logger } from '@ossa/observability';
+import { databaseName, FileReplicaLog, MongoReplicaLog } from '@ossa/persistence';
+import { ServiceConfig } from '@ossa/runtime';
+import { ConsensusConfig } from './consensus-config';
+import { ConsensusMetrics } from './consensus.metrics';
+import { FaultDto, LedgerCommandDto, LedgerReadDto } from './ledger-command.dto';
+import { ReplicaError, ReplicaNode } from './replica-node';
+import { decodeMessage, encodeMessage } from './wire';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ReadReply {
+  key: string;
+  value: string | null;
+  index: number;
+}
+
+/**
+ * One consensus replica in this process: its log (MongoDB database of its own, or an embedded file), the
+ * Raft node, the replica-to-replica subjects, and proposals/reads that follow the leader wherever it is.
+ */
+@Injectable()
+export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
+  node!: ReplicaNode;
+  private connection?: Connection;
+  private readonly subscriptions: Subscription[] = [];
+  private isolated = new Set<string>();
+  private readonly clientId = `host-${randomUUID()}`;
+  private requestSeq = 0;
+
+  constructor(
+    @Inject(ConsensusConfig) readonly config: ConsensusConfig,
+    @Inject(ServiceConfig) private readonly service: ServiceConfig,
+    @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
+    @Inject(EventPublisher) private readonly events: EventPublisher,
+    @Inject(ConsensusMetrics) private readonly metrics: ConsensusMetrics,
+    @Inject(HealthRegistry) private readonly health: HealthRegistry,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  private subject(replica: string, action: string): string {
+    return `${this.nats.subjects.prefix}.consensus.replica.${replica}.${action}`;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const id = this.config.REPLICA_ID;
+    const log = await this.openLog();
+    this.node = new ReplicaNode({
+      id,
+      peers: this.config.peers,
+      log,
+      electionTimeoutMs: this.config.ELECTION_TIMEOUT_MS,
+      heartbeatMs: this.config.HEARTBEAT_MS,
+      snapshotEvery: this.config.CONSENSUS_SNAPSHOT_EVERY,
+      transport: { send: (m) => this.send(m) },
+      onRoleChange: (role, term, leader) => {
+        this.logger.info({ role, term, leader }, 'raft role');
+        this.metrics.observeStatus(this.node.status());
+        if (role === 'leader') {
+          this.metrics.becameLeader();
+          this.fireEvent(EVENT_NAMES.leaderElected, { replicaId: id, term, peers: this.config.peers }, `leaderElected:${term}:${id}`);
+        }
+      },
+      onApplied: ({ index, term, command, result, local }) => {
+        if (!local) return;
+        this.fireEvent(
+          EVENT_NAMES.consensusReached,
+          { algorithm: 'raft', index, term, op: command.op, key: command.key, applied: result.applied, replicaId: id },
+          `consensusReached:${index}:${term}`,
+        );
+      },
+      onError: (err) => this.logger.error({ err }, 'replica loop failed'),
+    });
+    await this.node.start();
+    const handle = (action: string, fn: (msg: Msg) => unknown) =>
+      this.subscriptions.push(
+        this.nats.nc.subscribe(this.subject(id, action), {
+          callback: (err, msg) => {
+            if (err) return;
+            void Promise.resolve()
+              .then(() => fn(msg))
+              .then((reply) => reply !== undefined && msg.reply && msg.respond(encoder.encode(JSON.stringify(reply))))
+              .catch((e) => msg.reply && msg.respond(encoder.encode(JSON.stringify(this.toEnvelope(e)))));
+          },
+        }),
+      );
+    handle('raft', (msg) => {
+      const m = decodeMessage(msg.data);
+      if (!this.isolated.has(m.from)) this.node.step(m);
+    });
+    handle('propose', (msg) => this.propose(validateDto(LedgerCommandDto, decodeJsonObject(msg.data)), Date.now() + this.config.REQUEST_TIMEOUT_MS));
+    handle('read', (msg) => this.read(validateDto(LedgerReadDto, decodeJsonObject(msg.data)).key, Date.now() + this.config.REQUEST_TIMEOUT_MS));
+    handle('status', () => this.status());
+    if (this.config.CONSENSUS_FAULT_INJECTION === '1') {
+      handle('fault', (msg) => {
+        this.isolated = new Set(validateDto(FaultDto, decodeJsonObject(msg.data)).isolate);
+        this.logger.warn({ isolate: [...this.isolated] }, 'fault injection: isolating replicas');
+        return { replicaId: id, isolated: [...this.isolated] };
+      });
+    }
+    this.health.register('raft', async () => {
+      const s = this.node.status();
+      return { raft: { status: 'up', role: s.role, term: s.term, leader: s.leader, commitIndex: s.commitIndex } };
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const s of this.subscriptions) s.unsubscribe();
+    await this.node?.stop();
+    await this.connection?.close();
+  }
+
+  status() {
+    const s = this.node.status();
+    this.metrics.observeStatus(s);
+    return { ...s, algorithm: 'raft' as const };
+  }
+
+  private async openLog(): Promise<ReplicaLog> {
+    const id = this.config.REPLICA_ID;
+    if (this.service.MONGO_URL) {
+      const dbName = databaseName(this.service.MONGO_DB_PREFIX, `consensus_${id}`);
+      this.connection = await mongoose.createConnection(this.service.MONGO_URL, { dbName, serverSelectionTimeoutMS: 5000 }).asPromise();
+      this.logger.info({ dbName }, 'replica log in MongoDB');
+      return MongoReplicaLog.open(this.connection);
+    }
+    if (this.config.CONSENSUS_DATA_DIR === ':memory:') return new MemoryReplicaLog();
+    const dir = path.resolve(this.config.CONSENSUS_DATA_DIR, `${this.service.SUBJECT_PREFIX}-consensus-${id}`);
+    this.logger.info({ dir }, 'replica log in embedded file');
+    return FileReplicaLog.open(dir);
+  }
+
+  private send(m: Message): void {
+    if (this.isolated.has(m.to) || this.nats.closed) return;
+    this.nats.nc.publish(this.subject(m.to, 'raft'), encodeMessage(m));
+  }
+
+  private fireEvent(type: string, data: unknown, id: string): void {
+    this.events.publish(type, data, { id }).catch((err) => this.logger.warn({ err, type }, 'event not published'));
+  }
+
+  private toEnvelope(err: unknown) {
+    if (err instanceof OssaError) return err.toEnvelope();
+    this.logger.error({ err }, 'replica request failed');
+    return new OssaError('INTERNAL', (err as Error).message).toEnvelope();
+  }
+
+  private timeout(leader: string | null): OssaError {
+    const reason = leader ? `no commit within the request timeout (leader ${leader})` : 'no leader reachable: this replica may be in a minority partition, or an election is in progress';
+    return new OssaError('CONSENSUS_TIMEOUT', 'Consensus timeout', [{ field: 'leader', message: reason, value: leader }]);
+  }
+
+  /** Commits a ledger command through whichever replica leads, until `deadline`. */
+  async propose(command: LedgerCommand, deadline: number): Promise<LedgerProposeReply> {
+    const started = performance.now();
+    // Sessions make retries safe: every attempt of this request carries the same (clientId, requestId).
+    const cmd = command.clientId !== undefined && command.requestId !== undefined ? command : { ...command, clientId: this.clientId, requestId: ++this.requestSeq };
+    try {
+      const reply = await this.followLeader(deadline, async (remaining) => {
+        if (this.node.isLeader) {
+          const out = await this.node.propose(cmd, remaining);
+          return { index: out.index, term: out.term, result: { applied: out.result.applied, value: out.result.value } };
+        }
+        return null;
+      }, 'propose', cmd);
+      this.metrics.proposals.inc({ outcome: 'committed' });
+      this.metrics.commitLatency.observe((performance.now() - started) / 1000);
+      return reply as LedgerProposeReply;
+    } catch (err) {
+      this.metrics.proposals.inc({ outcome: err instanceof OssaError && err.code === 'CONSENSUS_TIMEOUT' ? 'timeout' : 'rejected' });
+      throw err;
+    }
+  }
+
+  /** Linearizable read through ReadIndex, from this replica once it has applied the leader's commit point. */
+  read(key: string, deadline: number): Promise<ReadReply> {
+    return this.followLeader(deadline, async (remaining) => {
+      const r = await this.node.read(key, remaining);
+      return { key, value: r.value, index: r.index };
+    }) as Promise<ReadReply>;
+  }
+
+  /**
+   * Runs `local` here when it can be served here, otherwise forwards to the leader, retrying across leader
+   * changes until the deadline; past it the caller gets CONSENSUS_TIMEOUT.
+   */
+  private async followLeader<T>(deadline: number, local: (remainingMs: number) => Promise<T | null>, forwardAction?: string, forwardBody?: unknown): Promise<T> {
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw this.timeout(this.node.leader);
+      const leader = this.node.leader ?? (await this.node.waitForLeader(remaining));
+      try {
+        if (!forwardAction || leader === this.config.REPLICA_ID) {
+          const out = await local(remaining);
+          if (out !== null) return out;
+        } else if (leader) {
+          const reply = await this.nats.nc.request(this.subject(leader, forwardAction), encoder.encode(JSON.stringify(forwardBody)), { timeout: remaining });
+          const parsed = JSON.parse(decoder.decode(reply.data)) as unknown;
+          if (!isErrorEnvelope(parsed)) return parsed as T;
+          if (parsed.error.code === 'CONSENSUS_TIMEOUT') throw this.timeout(leader);
+          if (parsed.error.code !== 'NOT_LEADER') throw new OssaError(parsed.error.code, parsed.error.message, parsed.error.details);
+        }
+      } catch (err) {
+        if (err instanceof OssaError) throw err;
+        if (err instanceof ReplicaError && err.code === 'TIMEOUT') throw this.timeout(err.leader);
+        const e = err as { code?: string };
+        if (!(err instanceof ReplicaError) && e.code !== '503' && e.code !== 'TIMEOUT') throw err;
+        if (e.code === 'TIMEOUT') throw this.timeout(leader);
+      }
+      // The leader moved or is unreachable: give the cluster a heartbeat to settle before the next try.
+      await pause(Math.min(this.config.HEARTBEAT_MS, Math.max(1, deadline - Date.now())));
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import type { NatsConnection } from 'nats';
+import { subjectsFor, type ErrorEnvelope, type LedgerProposeReply } from '@ossa/contracts';
+import { ConsensusCluster, deleteStreams, isErrorEnvelope, testConnection, uniquePrefix } from '@ossa/testing';
+
+jest.setTimeout(120_000);
+
+/**
+ * Bounded load: `count` puts by `concurrency` clients. Each client is one session (clientId) with increasing
+ * request ids and one request outstanding, retried with the same id until acknowledged or the deadline.
+ */
+async function load(cluster: ConsensusCluster, tag: string, count: number, concurrency: number, onAck?: (n: number) => void) {
+  const acked = new Map<string, string>();
+  let next = 0;
+  const deadline = Date.now() + 60_000;
+  const client = async (w: number) => {
+    let requestId = 0;
+    while (next < count) {
+      const i = next++;
+      const key = `${tag}-${i}`;
+      const body = { op: 'put', key, value: `v${i}`, clientId: `${tag}-client-${w}`, requestId: ++requestId };
+      while (Date.now() < deadline) {
+        const reply = await cluster.propose<LedgerProposeReply>(body).catch((e: Error) => ({ error: { code: 'TRANSPORT', message: e.message, details: [] } }) as unknown as ErrorEnvelope);
+        if (!isErrorEnvelope(reply)) {
+          expect(reply.result).toEqual({ applied: true, value: `v${i}` });
+          acked.set(key, `v${i}`);
+          onAck?.(acked.size);
+          break;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => client(w)));
+  return acked;
+}
+
+function expectOneLeaderPerTerm(cluster: ConsensusCluster): void {
+  const byTerm = new Map<number, Set<string>>();
+  for (const l of cluster.allLeaderships()) byTerm.set(l.term, (byTerm.get(l.term) ?? new Set()).add(l.replica));
+  for (const [term, leaders] of byTerm) expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [expect.any(String)] });
+}
+
+describe('Raft consensus: three replicas as OS processes, embedded file logs', () => {
+  const prefix = uniquePrefix('raft3');
+  let nc: NatsConnection;
+  let cluster: ConsensusCluster;
+
+  beforeAll(async () => {
+    nc = await testConnection();
+    cluster = new ConsensusCluster(nc, prefix, ['r1', 'r2', 'r3']);
+    await cluster.startAll();
+    await cluster.nextLeader();
+  });
+
+  afterAll(async () => {
+    await cluster.stop();
+    await deleteStreams(nc, subjectsFor(prefix));
+    await nc.drain();
+  });
+
+  it('elects one leader that every replica follows', async () => {
+    const statuses = await Promise.all(cluster.ids.map((id) => cluster.status(id)));
+    const leaders = new Set(statuses.map((s) => s.leader));
+    expect(leaders.size).toBe(1);
+    const leader = [...leaders][0]!;
+    expect(statuses.find((s) => s.replicaId === leader)!.role).toBe('leader');
+    expect(statuses.filter((s) => s.role === 'follower')).toHaveLength(2);
+  });
+
+  it('commits put, cas and delete through any replica, and reads them linearizably from every replica', async () => {
+    const put = (await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'task-1', value: 'agent-a' }, 'r1')) as LedgerProposeReply;
+    expect(put.result).toEqual({ applied: true, value: 'agent-a' });
+    const lost = (await cluster.propose<LedgerProposeReply>({ op: 'cas', key: 'task-1', value: 'agent-b' }, 'r2')) as LedgerProposeReply;
+    expect(lost.result).toEqual({ applied: false, value: 'agent-a' });
+    const won = (await cluster.propose<LedgerProposeReply>({ op: 'cas', key: 'task-1', value: 'agent-c', expected: 'agent-a' }, 'r3')) as LedgerProposeReply;
+    expect(won.result).toEqual({ applied: true, value: 'agent-c' });
+    expect(won.index).toBeGreaterThan(put.index);
+    for (const id of cluster.ids) expect(await cluster.read('task-1', id)).toMatchObject({ key: 'task-1', value: 'agent-c' });
+    await cluster.propose({ op: 'delete', key: 'task-1' });
+    for (const id of cluster.ids) expect(await cluster.read('task-1', id)).toMatchObject({ value: null });
+  });
+
+  it('applies a retried proposal once (client sessions)', async () => {
+    const body = { op: 'cas', key: 'once', value: 'x', clientId: 'retrying-client', requestId: 7 };
+    const first = (await cluster.propose<LedgerProposeReply>(body, 'r1')) as LedgerProposeReply;
+    const retry = (await cluster.propose<LedgerProposeReply>(body, 'r3')) as LedgerProposeReply;
+    expect(first.result.applied).toBe(true);
+    // Without sessions the retry would be a failed cas (the key already holds "x"); with them it is the same answer.
+    expect(retry.result).toEqual(first.result);
+  });
+
+  it('loses no acknowledged proposal when the leader is killed with -9 under load, and a new leader serves', async () => {
+    const before = await cluster.status('r1');
+    const oldLeader = before.leader!;
+    const successor = cluster.nextLeader(before.term);
+    let killed = false;
+    const acked = await load(cluster, 'kill9', 120, 6, (n) => {
+      if (n === 40 && !killed) {
+        killed = true;
+        void cluster.kill(oldLeader);
+      }
+    });
+    expect(killed).toBe(true);
+    const next = await successor;
+    expect(next.replica).not.toBe(oldLeader);
+    expect(acked.size).toBe(120);
+    const survivor = cluster.ids.find((id) => id !== oldLeader)!;
+    for (const [key, value] of acked) expect(await cluster.read(key, survivor)).toMatchObject({ value });
+
+    // The killed replica restarts from its own log and catches up (a linearizable read on it sees the last write).
+    await cluster.start(oldLeader);
+    const last = [...acked.keys()].pop()!;
+    expect(await cluster.read(last, oldLeader)).toMatchObject({ value: acked.get(last) });
+    expectOneLeaderPerTerm(cluster);
+  });
+
+  it('an isolated leader cannot commit and says so; the majority elects another and keeps going; all converge after healing', async () => {
+    const { leader, term } = await cluster.status('r1');
+    const isolated = leader!;
+    const others = cluster.ids.filter((id) => id !== isolated);
+    const successor = cluster.nextLeader(term);
+    await cluster.isolate(isolated, others);
+
+    const refused = (await cluster.propose({ op: 'put', key: 'minority', value: 'no' }, isolated)) as ErrorEnvelope;
+    expect(refused.error.code).toBe('CONSENSUS_TIMEOUT');
+    expect(refused.error.message).toBe('Consensus timeout');
+    const next = await successor;
+    expect(others).toContain(next.replica);
+    const ok = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'majority', value: 'yes' }, others[0]);
+    expect(isErrorEnvelope(ok)).toBe(false);
+    expect(await cluster.read('minority', others[1])).toMatchObject({ value: null });
+
+    await cluster.heal();
+    const after = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'healed', value: 'all' }, isolated);
+    expect(isErrorEnvelope(after)).toBe(false);
+    for (const id of cluster.ids) {
+      expect(await cluster.read('majority', id)).toMatchObject({ value: 'yes' });
+      expect(await cluster.read('minority', id)).toMatchObject({ value: null });
+      expect(await cluster.read('healed', id)).toMatchObject({ value: 'all' });
+    }
+    expectOneLeaderPerTerm(cluster);
+  });
+});
+
+describe('Raft consensus: five replicas', () => {
+  const prefix = uniquePrefix('raft5');
+  let nc: NatsConnection;
+  let cluster: ConsensusCluster;
+
+  beforeAll(async () => {
+    nc = await testConnection();
+    cluster = new ConsensusCluster(nc, prefix, ['a', 'b', 'c', 'd', 'e']);
+    await cluster.startAll();
+    await cluster.nextLeader();
+  });
+
+  afterAll(async () => {
+    await cluster.stop();
+    await deleteStreams(nc, subjectsFor(prefix));
+    await nc.drain();
+  });
+
+  it('tolerates two failures (f = 2), the leader among them', async () => {
+    const { leader, term } = await cluster.status('a');
+    const victims = [leader!, cluster.ids.find((id) => id !== leader)!];
+    const successor = cluster.nextLeader(term);
+    await Promise.all(victims.map((id) => cluster.kill(id)));
+    await successor;
+    const live = cluster.ids.filter((id) => !victims.includes(id));
+    const reply = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'five', value: 'still' }, live[0]);
+    expect(isErrorEnvelope(reply)).toBe(false);
+    for (const id of live) expect(await cluster.read('five', id)).toMatchObject({ value: 'still' });
+    expectOneLeaderPerTerm(cluster);
+  });
+});

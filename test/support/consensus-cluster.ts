@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NatsConnection } from 'nats';
+import { isErrorEnvelope, type ErrorEnvelope } from '@ossa/contracts';
+import { spawnService, type ChildService } from './child-service';
+import { natsUrl, requestJson } from './harness';
+
+export interface ReplicaStatus {
+  replicaId: string;
+  role: string;
+  term: number;
+  leader: string | null;
+  commitIndex: number;
+  appliedIndex: number;
+  lastLogIndex: number;
+  peers: string[];
+}
+
+export interface LeaderLog {
+  replica: string;
+  term: number;
+}
+
+/** Consensus replicas as separate OS processes over real NATS, each with its own log. */
+export class ConsensusCluster {
+  readonly children = new Map<string, ChildService>();
+  readonly leaderships: LeaderLog[] = [];
+  private readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossa-raft-'));
+
+  constructor(
+    readonly nc: NatsConnection,
+    readonly prefix: string,
+    readonly ids: string[],
+    private readonly extraEnv: Record<string, string> = {},
+  ) {}
+
+  env(id: string): Record<string, string> {
+    return {
+      NATS_URL: natsUrl(),
+      SUBJECT_PREFIX: this.prefix,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+      INSTANCE_ID: `replica-${id}`,
+      REPLICA_ID: id,
+      CONSENSUS_PEERS: this.ids.join(','),
+      CONSENSUS_DATA_DIR: this.dataDir,
+      CONSENSUS_FAULT_INJECTION: '1',
+      ELECTION_TIMEOUT_MS: '300',
+      HEARTBEAT_MS: '50',
+      REQUEST_TIMEOUT_MS: '4000',
+      ...this.extraEnv,
+    };
+  }
+
+  /** Starts (or restarts) a replica and resolves once it serves requests. */
+  async start(id: string): Promise<ChildService> {
+    const child = spawnService('services/consensus/src/main.js', this.env(id));
+    this.children.set(id, child);
+    await child.waitForLog((l) => l.msg === 'started');
+    return child;
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all(this.ids.map((id) => this.start(id)));
+  }
+
+  /** Resolves with the next leadership (term > afterTerm) any live replica logs. */
+  async nextLeader(afterTerm = 0, timeoutMs = 20_000): Promise<LeaderLog> {
+    const isLeader = (l: Record<string, unknown>) => l.msg === 'raft role' && l.role === 'leader' && (l.term as number) > afterTerm;
+    const waits = [...this.children.entries()]
+      .filter(([, c]) => c.process.exitCode === null && c.process.signalCode === null)
+      .map(([id, c]) => c.waitForLog(isLeader, timeoutMs).then((l) => ({ replica: id, term: l.term as number })));
+    return Promise.any(waits);
+  }
+
+  /** Every leadership any replica has logged so far: at most one leader per term is the Election Safety check. */
+  allLeaderships(): LeaderLog[] {
+    const out: LeaderLog[] = [];
+    for (const [id, c] of this.children) for (const l of c.logs) if (l.msg === 'raft role' && l.role === 'leader') out.push({ replica: id, term: l.term as number });
+    return out;
+  }
+
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    const child = this.children.get(id)!;
+    child.kill(signal);
+    return child.exited;
+  }
+
+  subject(id: string, action: string): string {
+    return `${this.prefix}.consensus.replica.${id}.${action}`;
+  }
+
+  status(id: string): Promise<ReplicaStatus> {
+    return requestJson<ReplicaStatus>(this.nc, this.subject(id, 'status'), {});
+  }
+
+  /** Propose through one replica (it forwards to the leader) or through the service's queue group. */
+  propose<T = unknown>(body: Record<string, unknown>, via?: string, timeoutMs = 8000): Promise<T | ErrorEnvelope> {
+    const subject = via ? this.subject(via, 'propose') : `${this.prefix}.consensus.propose`;
+    return requestJson<T | ErrorEnvelope>(this.nc, subject, body, { timeoutMs });
+  }
+
+  read(key: string, via: string): Promise<{ key: string; value: string | null; index: number } | ErrorEnvelope> {
+    return requestJson(this.nc, this.subject(via, 'read'), { key }, { timeoutMs: 8000 });
+  }
+
+  /** Cuts Raft traffic between `id` and `peers` in both directions (or heals it with an empty list). */
+  async isolate(id: string, peers: string[]): Promise<void> {
+    await requestJson(this.nc, this.subject(id, 'fault'), { isolate: peers });
+    for (const p of peers) await requestJson(this.nc, this.subject(p, 'fault'), { isolate: [id] });
+  }
+
+  async heal(): Promise<void> {
+    for (const [id, c] of this.children) if (c.process.exitCode === null && c.process.signalCode === null) await requestJson(this.nc, this.subject(id, 'fault'), { isolate: [] });
+  }
+
+  async stop(): Promise<void> {
+    const exits = [...this.children.values()].filter((c) => c.process.exitCode === null && c.process.signalCode === null).map((c) => (c.kill('SIGTERM'), c.exited));
+    await Promise.all(exits);
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export { isErrorEnvelope };
