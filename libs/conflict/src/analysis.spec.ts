@@ -23,7 +23,9 @@ const RELIABLE: Array<[string, number, string[]]> = [
   ['M', 2, ['H']],
   ['N', 6, ['K', 'L']],
 ];
-const reliable: ConflictInput = { tasks: RELIABLE.map(([id, weeks, deps]) => task(id, 'medium', deps, weeks)) };
+const reliable: ConflictInput = {
+  tasks: RELIABLE.map(([id, weeks, deps]) => task(id, 'medium', deps, weeks)),
+};
 
 describe('critical path method', () => {
   it('reproduces the Reliable Construction critical path, duration and slacks', () => {
@@ -31,24 +33,56 @@ describe('critical path method', () => {
     expect(analysis.criticalPath).toEqual(['A', 'B', 'C', 'E', 'F', 'J', 'L', 'N']);
     expect(analysis.makespan).toBe(44);
     const slack = Object.fromEntries(analysis.schedule.map((s) => [s.id, s.slack]));
-    expect(slack).toEqual({ A: 0, B: 0, C: 0, D: 4, E: 0, F: 0, G: 4, H: 4, I: 2, J: 0, K: 1, L: 0, M: 4, N: 0 });
+    expect(slack).toEqual({
+      A: 0,
+      B: 0,
+      C: 0,
+      D: 4,
+      E: 0,
+      F: 0,
+      G: 4,
+      H: 4,
+      I: 2,
+      J: 0,
+      K: 1,
+      L: 0,
+      M: 4,
+      N: 0,
+    });
   });
 
-  it('reproduces the published earliest and latest times of activity H', () => {
+  it('reproduces the earliest and latest times of activity H', () => {
     // Same source, forward and backward passes: H waits for E (EF 20) and G (EF 29), so ES 29, EF 38;
     // M (2 weeks) must finish by 44, so LF(H) = 42, LS 33 — the book's slack of 4 for H.
     const h = analyzeDependencies(reliable, { now: NOW }).schedule.find((s) => s.id === 'H')!;
-    expect(h).toMatchObject({ earliestStart: 29, earliestFinish: 38, latestStart: 33, latestFinish: 42, slack: 4 });
+    expect(h).toMatchObject({
+      earliestStart: 29,
+      earliestFinish: 38,
+      latestStart: 33,
+      latestFinish: 42,
+      slack: 4,
+    });
   });
 
   it('lays the network out in stages of mutually independent activities', () => {
     // Stage = longest chain of predecessors in Table 22.1; within a stage, priority then id.
     const { stages } = analyzeDependencies(reliable, { now: NOW });
-    expect(stages).toEqual([['A'], ['B'], ['C'], ['D', 'E', 'I'], ['F', 'G'], ['H', 'J'], ['K', 'L', 'M'], ['N']]);
+    expect(stages).toEqual([
+      ['A'],
+      ['B'],
+      ['C'],
+      ['D', 'E', 'I'],
+      ['F', 'G'],
+      ['H', 'J'],
+      ['K', 'L', 'M'],
+      ['N'],
+    ]);
   });
 
   it('breaks order ties by priority, then id (Kahn)', () => {
-    const input = { tasks: [task('b', 'low'), task('c', 'critical'), task('a', 'low'), task('d', 'high', ['a'])] };
+    const input = {
+      tasks: [task('b', 'low'), task('c', 'critical'), task('a', 'low'), task('d', 'high', ['a'])],
+    };
     expect(analyzeDependencies(input, { now: NOW }).order).toEqual(['c', 'a', 'd', 'b']);
   });
 });
@@ -88,7 +122,8 @@ describe('dependency analysis properties', () => {
         expect(Math.max(0, ...a.schedule.map((s) => s.earliestFinish))).toBe(a.makespan);
         for (const id of a.criticalPath) expect(duration.get(id)!.slack).toBeCloseTo(0, 9);
         const edges = new Set(keptEdges(input, a.removedDependencies).map(([u, v]) => `${u}>${v}`));
-        for (let k = 0; k + 1 < a.criticalPath.length; k++) expect(edges.has(`${a.criticalPath[k]}>${a.criticalPath[k + 1]}`)).toBe(true);
+        for (let k = 0; k + 1 < a.criticalPath.length; k++)
+          expect(edges.has(`${a.criticalPath[k]}>${a.criticalPath[k + 1]}`)).toBe(true);
         for (const s of a.schedule) expect(s.slack).toBeGreaterThanOrEqual(-1e-9);
       }),
     );
@@ -97,7 +132,9 @@ describe('dependency analysis properties', () => {
   it('does not depend on the order of the input', () => {
     fc.assert(
       fc.property(arbitraryInput(), fc.integer(), (input, seed) => {
-        expect(analyzeDependencies(shuffled(input, seed), { now: NOW })).toEqual(analyzeDependencies(input, { now: NOW }));
+        expect(analyzeDependencies(shuffled(input, seed), { now: NOW })).toEqual(
+          analyzeDependencies(input, { now: NOW }),
+        );
       }),
     );
   });

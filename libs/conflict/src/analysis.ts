@@ -2,7 +2,15 @@
 import { breakCycles, findCycles, type CycleReport } from './cycles';
 import { buildDag, type Dag } from './dag';
 import { buildTaskGraph, type TaskGraph } from './model';
-import { criticalPathMethod, extractCriticalPath, groupStages, kahnOrder, stageIndex, type Cpm } from './schedule';
+import {
+  criticalPathMethod,
+  descending,
+  extractCriticalPath,
+  groupStages,
+  kahnOrder,
+  stageIndex,
+  type Cpm,
+} from './schedule';
 import type { ConflictInput, DependencyAnalysis, DetectOptions, RemovedDependency } from './types';
 
 export interface Analysis {
@@ -21,8 +29,7 @@ export function analyse(g: TaskGraph): Analysis {
   const cycles = findCycles(g);
   const { alive, removed } = breakCycles(g, cycles);
   const dag = removed.length === 0 ? g.all : remainderDag(g, alive);
-  const rank = g.rank;
-  const order = kahnOrder(dag, (a, b) => rank[a] > rank[b] || (rank[a] === rank[b] && a < b));
+  const order = kahnOrder(dag, descending(g.rank), new Float64Array(g.n));
   const cpm = criticalPathMethod(dag, g.duration, order);
   return { cycles, alive, removed, dag, order, cpm, level: stageIndex(dag, order) };
 }

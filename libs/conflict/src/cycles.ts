@@ -86,5 +86,7 @@ function remainingCycles(g: TaskGraph, members: number[], alive: Uint8Array): nu
   });
   const succ = Int32Array.from(targets);
   const comps = tarjan(members.length, start, succ);
-  return nonTrivialComponents(members.length, start, succ, comps).map((group) => group.map((i) => members[i]));
+  return nonTrivialComponents(members.length, start, succ, comps).map((group) =>
+    group.map((i) => members[i]),
+  );
 }

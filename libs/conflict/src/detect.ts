@@ -17,100 +17,127 @@ export function detectConflicts(input: ConflictInput, opts: DetectOptions): Conf
   return detect(g, input, analyse(g)).conflicts;
 }
 
+/** Three distinct indices in ascending (= id) order; cheaper than Array#sort for the thousands of inversions. */
+function sortThree(x: number, y: number, z: number): number[] {
+  if (x > y) [x, y] = [y, x];
+  if (y > z) [y, z] = [z, y];
+  if (x > y) [x, y] = [y, x];
+  return [x, y, z];
+}
+
+/** Conflicts in a fixed kind order (unknown references, cycles, contention, inversions, deadlines), each by id. */
 export function detect(g: TaskGraph, input: ConflictInput, a: Analysis): Detection {
-  const ids = (list: number[]) => list.map((v) => g.ids[v]);
-  // Index order is id order; every list passed here is ascending and duplicate-free already.
-  const sorted = ids;
-  const conflicts: Conflict[] = [];
-
-  for (const ref of g.unknownReferences)
-    conflicts.push({
-      kind: 'unknown-reference',
-      tasks: [ref.taskId],
-      description: `${ref.taskId} depends on unknown task(s) ${ref.missing.join(', ')}`,
-      evidence: { missing: ref.missing },
-    });
-
-  for (const c of a.cycles)
-    conflicts.push({
-      kind: 'dependency-cycle',
-      tasks: ids(c.members),
-      description:
-        c.members.length === 1
-          ? `${g.ids[c.members[0]]} depends on itself`
-          : `${c.members.length} tasks wait on each other: ${ids(c.cycle).join(' -> ')}`,
-      evidence: { component: ids(c.members), cycle: ids(c.cycle), selfLoop: c.members.length === 1 },
-    });
-
   const clusters = findContention(g);
-  for (const c of clusters) {
+  const inversions = findInversions(g, a, clusters);
+  const conflicts = [
+    ...referenceConflicts(g),
+    ...cycleConflicts(g, a),
+    ...contentionConflicts(g, input, clusters),
+    ...inversionConflicts(g, inversions),
+    ...deadlineConflicts(g, a),
+  ];
+  return { conflicts, clusters, inversions };
+}
+
+/** Ids of ascending task indices (index order is id order). */
+const idsOf = (g: TaskGraph, list: number[]): string[] => list.map((v) => g.ids[v]);
+
+function referenceConflicts(g: TaskGraph): Conflict[] {
+  return g.unknownReferences.map((ref) => ({
+    kind: 'unknown-reference',
+    tasks: [ref.taskId],
+    description: `${ref.taskId} depends on unknown task(s) ${ref.missing.join(', ')}`,
+    evidence: { missing: ref.missing },
+  }));
+}
+
+function cycleConflicts(g: TaskGraph, a: Analysis): Conflict[] {
+  return a.cycles.map((c) => ({
+    kind: 'dependency-cycle',
+    tasks: idsOf(g, c.members),
+    description:
+      c.members.length === 1
+        ? `${g.ids[c.members[0]]} depends on itself`
+        : `${c.members.length} tasks wait on each other: ${idsOf(g, c.cycle).join(' -> ')}`,
+    evidence: { component: idsOf(g, c.members), cycle: idsOf(g, c.cycle), selfLoop: c.members.length === 1 },
+  }));
+}
+
+function contentionConflicts(g: TaskGraph, input: ConflictInput, clusters: ContentionCluster[]): Conflict[] {
+  const conflicts: Conflict[] = clusters.map((c) => {
     const exclusive = c.users
       .filter((u) => u.exclusive && c.involved.includes(u.task))
       .map((u) => u.task)
       .sort((x, y) => x - y);
-    conflicts.push({
+    return {
       kind: 'resource-contention',
-      tasks: sorted(c.involved),
+      tasks: idsOf(g, c.involved),
       description: `${c.involved.length} tasks over-use resource ${c.resource.id} in overlapping windows`,
       evidence: {
         resource: c.resource.id,
         capacity: Number.isFinite(c.resource.capacity) ? c.resource.capacity : null,
-        exclusive: sorted(exclusive),
+        exclusive: idsOf(g, exclusive),
         peakUsers: c.peakUsers,
         peakUnits: c.peakUnits,
       },
-    });
-  }
+    };
+  });
   const budget = budgetOvercommit(g, input);
   if (budget) {
-    const { tasks: budgetTasks, otherCurrency, ...figures } = budget;
+    const { tasks, otherCurrency, ...figures } = budget;
     conflicts.push({
       kind: 'resource-contention',
-      tasks: sorted(budgetTasks),
+      tasks: idsOf(g, tasks),
       description: `task budgets overcommit the shared budget (cost ${budget.committedCost}/${budget.maxCost ?? '-'}, tokens ${budget.committedTokens}/${budget.maxTokens ?? '-'})`,
-      evidence: { resource: 'budget', ...figures, otherCurrency: sorted(otherCurrency) },
+      evidence: { resource: 'budget', ...figures, otherCurrency: idsOf(g, otherCurrency) },
     });
   }
+  return conflicts;
+}
 
-  const inversions = findInversions(g, a, clusters);
-  for (const inv of inversions.inversions) {
-    const h = g.ids[inv.high];
-    const l = g.ids[inv.low];
-    const m = g.ids[inv.medium];
-    conflicts.push({
+function inversionConflicts(g: TaskGraph, report: InversionReport): Conflict[] {
+  return report.inversions.map((inv) => {
+    const [h, l, m] = [g.ids[inv.high], g.ids[inv.low], g.ids[inv.medium]];
+    const level = (v: number) => PRIORITIES[g.rank[v]];
+    const through = inv.resource ? `resource ${inv.resource}` : 'dependencies';
+    return {
       kind: 'priority-inversion',
-      tasks: [h, l, m].sort(),
-      description: `${h} (${PRIORITIES[g.rank[inv.high]]}) waits on ${l} (${PRIORITIES[g.rank[inv.low]]}) through ${inv.resource ? `resource ${inv.resource}` : 'dependencies'} while ${m} (${PRIORITIES[g.rank[inv.medium]]}) can run`,
+      tasks: idsOf(g, sortThree(inv.high, inv.low, inv.medium)),
+      description: `${h} (${level(inv.high)}) waits on ${l} (${level(inv.low)}) through ${through} while ${m} (${level(inv.medium)}) can run`,
       evidence: {
         via: inv.via,
         waiting: h,
         blocking: l,
         runnable: m,
-        chain: ids(inv.chain),
+        chain: idsOf(g, inv.chain),
         chainLength: inv.chainLength,
         ...(inv.resource ? { resource: inv.resource } : {}),
       },
-    });
-  }
+    };
+  });
+}
 
+function deadlineConflicts(g: TaskGraph, a: Analysis): Conflict[] {
   const { earliestFinish } = a.cpm;
+  const conflicts: Conflict[] = [];
   let pathLength: Int32Array | undefined;
   for (let v = 0; v < g.n; v++) {
     if (!(earliestFinish[v] > g.deadline[v])) continue;
     pathLength ??= chainLengths(a.dag, a.cpm, a.order);
+    const lateness = earliestFinish[v] - g.deadline[v];
     conflicts.push({
       kind: 'deadline-infeasible',
       tasks: [g.ids[v]],
-      description: `${g.ids[v]} finishes at the earliest ${earliestFinish[v]} s from now, ${earliestFinish[v] - g.deadline[v]} s past its deadline`,
+      description: `${g.ids[v]} finishes at the earliest ${earliestFinish[v]} s from now, ${lateness} s past its deadline`,
       evidence: {
         deadline: g.tasks[v].deadline,
         deadlineIn: g.deadline[v],
         earliestFinish: earliestFinish[v],
-        lateness: earliestFinish[v] - g.deadline[v],
-        path: ids(chainTo(a.dag, a.cpm, v, EVIDENCE_LIMIT)),
+        lateness,
+        path: idsOf(g, chainTo(a.dag, a.cpm, v, EVIDENCE_LIMIT)),
         pathLength: pathLength[v],
       },
     });
   }
-  return { conflicts, clusters, inversions };
+  return conflicts;
 }

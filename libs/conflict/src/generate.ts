@@ -28,7 +28,12 @@ function prng(seed: number): () => number {
   };
 }
 
-const PRIORITY_SHARES: Array<[TaskPriority, number]> = [['critical', 0.1], ['high', 0.35], ['medium', 0.7], ['low', 1]];
+const PRIORITY_SHARES: Array<[TaskPriority, number]> = [
+  ['critical', 0.1],
+  ['high', 0.35],
+  ['medium', 0.7],
+  ['low', 1],
+];
 
 /** Mostly acyclic: edges point forward in a hidden shuffled order (within a span), apart from the planted cycles. */
 export function generateTaskSet(shape: TaskSetShape): ConflictInput {
@@ -81,18 +86,31 @@ export function generateTaskSet(shape: TaskSetShape): ConflictInput {
       deadline: iso(shape.now + (random() < 0.01 ? duration * 1500 : 3650 * day)),
       budget: { maxTokens: int(1000, 10000), maxCost: int(1, 100), currency: 'USD' },
       dependencies: [...deps[k]].map((d) => ids[d]),
-      metadata: { createdBy: 'generator', createdAt: iso(shape.now), estimatedDuration: duration, complexity: 'moderate', category: 'bench' },
+      metadata: {
+        createdBy: 'generator',
+        createdAt: iso(shape.now),
+        estimatedDuration: duration,
+        complexity: 'moderate',
+        category: 'bench',
+      },
     };
     const resource = uses.get(k);
     if (resource !== undefined) {
       const exclusive = random() < 0.5;
-      task.resources = [{ id: `resource-${resource}`, mode: exclusive ? 'exclusive' : 'shared', units: exclusive ? 1 : int(1, 3) }];
+      task.resources = [
+        {
+          id: `resource-${resource}`,
+          mode: exclusive ? 'exclusive' : 'shared',
+          units: exclusive ? 1 : int(1, 3),
+        },
+      ];
       const start = shape.now + int(0, 2 * day);
       task.window = { start: iso(start), end: iso(start + duration * int(1000, 3000)) };
     }
     return task;
   });
-  for (let u = 0; u < (shape.unknownReferences ?? 2) && n > 0; u++) tasks[int(0, n - 1)].dependencies!.push(`ghost-${u}`);
+  for (let u = 0; u < (shape.unknownReferences ?? 2) && n > 0; u++)
+    tasks[int(0, n - 1)].dependencies!.push(`ghost-${u}`);
   const resources = Array.from({ length: resourceCount }, (_, r) => ({ id: `resource-${r}`, capacity: 4 }));
   const committed = tasks.reduce((sum, t) => sum + (t.budget?.maxCost ?? 0), 0);
   return { tasks, resources, budget: { maxCost: Math.floor(committed * 0.9), currency: 'USD' } };

@@ -1,17 +1,30 @@
-/** Binary min-heap of task indices under a strict "comes first" predicate. */
+/**
+ * Binary min-heap of task indices ordered by (primary, secondary, index) ascending. Numeric keys instead of a
+ * comparator keep the hot comparisons monomorphic.
+ */
 export class IndexHeap {
   private readonly items: Int32Array;
   private size = 0;
 
   constructor(
     capacity: number,
-    private readonly before: (a: number, b: number) => boolean,
+    private readonly primary: Float64Array,
+    private readonly secondary: Float64Array,
   ) {
     this.items = new Int32Array(Math.max(1, capacity));
   }
 
   get length(): number {
     return this.size;
+  }
+
+  private before(a: number, b: number): boolean {
+    const pa = this.primary[a];
+    const pb = this.primary[b];
+    if (pa !== pb) return pa < pb;
+    const sa = this.secondary[a];
+    const sb = this.secondary[b];
+    return sa !== sb ? sa < sb : a < b;
   }
 
   push(x: number): void {

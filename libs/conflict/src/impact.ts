@@ -24,7 +24,12 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
  *   quality = 1 − Σ w_i q_i / Σ w_i                               q_i = 1 unsafe, 0.5 lost a dependency to a cycle, 0.2 preempted
  *   risk    = Σ w_i r_i / Σ w_i                                   r_i = 1 past its deadline, 0.5 unsafe, 0.3 preempted
  */
-export function assessImpact(g: TaskGraph, a: Analysis, s: StrategySchedule, lostDependency: Uint8Array): Impact {
+export function assessImpact(
+  g: TaskGraph,
+  a: Analysis,
+  s: StrategySchedule,
+  lostDependency: Uint8Array,
+): Impact {
   const ef0 = a.cpm.earliestFinish;
   const finish = s.cpm.earliestFinish;
   let weights = 0;
@@ -55,13 +60,18 @@ export function assessImpact(g: TaskGraph, a: Analysis, s: StrategySchedule, los
 
 /** Weighted sum to minimise: quality counts as its shortfall (1 − quality). */
 export function score(impact: Impact, w: ImpactWeights): number {
-  return round(w.cost * impact.cost + w.quality * (1 - impact.quality) + w.risk * impact.risk + w.delay * impact.delay);
+  return round(
+    w.cost * impact.cost + w.quality * (1 - impact.quality) + w.risk * impact.risk + w.delay * impact.delay,
+  );
 }
 
 export function resolveWeights(partial?: Partial<ImpactWeights>): ImpactWeights {
   const w = { ...DEFAULT_WEIGHTS, ...partial };
   for (const [k, v] of Object.entries(w))
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-      throw new ConflictInputError(`weight ${k} must be a finite number >= 0`, { field: `weights.${k}`, value: v });
+      throw new ConflictInputError(`weight ${k} must be a finite number >= 0`, {
+        field: `weights.${k}`,
+        value: v,
+      });
   return w;
 }

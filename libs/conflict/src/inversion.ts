@@ -12,7 +12,7 @@ export interface Inversion {
   low: number;
   /** A task of intermediate priority that can run while `low` runs (same stage, overlapping window). */
   medium: number;
-  /** The waiting chain low, ..., high (each a prerequisite of the next), cut to its first EVIDENCE_LIMIT tasks and high. */
+  /** The waiting chain low, ..., high (each a prerequisite of the next); at most EVIDENCE_LIMIT tasks, high last. */
   chain: number[];
   /** Tasks on the full chain. */
   chainLength: number;
@@ -46,7 +46,8 @@ function witnessFinder(g: TaskGraph, a: Analysis): Witness {
     const stage = (byStage[a.level[v]] ??= [[], [], [], []]);
     stage[g.rank[v]].push(v);
   }
-  const overlaps = (x: number, y: number) => g.windowStart[x] < g.windowEnd[y] && g.windowStart[y] < g.windowEnd[x];
+  const overlaps = (x: number, y: number) =>
+    g.windowStart[x] < g.windowEnd[y] && g.windowStart[y] < g.windowEnd[x];
   return (low, highRank, excluded) => {
     const stage = byStage[a.level[low]];
     for (let r = highRank - 1; r > g.rank[low]; r--)
@@ -55,18 +56,28 @@ function witnessFinder(g: TaskGraph, a: Analysis): Witness {
   };
 }
 
-/** Reverse topological pass: the highest-priority task waiting on each task, directly or transitively. */
-function dependencyInversions(g: TaskGraph, a: Analysis, witness: Witness): { found: Inversion[]; next: Int32Array } {
+/**
+ * Reverse topological pass over tight edges (prerequisite finishes exactly when the dependent can start): the
+ * highest-priority task each task holds up, directly or through a chain of such edges.
+ */
+function dependencyInversions(
+  g: TaskGraph,
+  a: Analysis,
+  witness: Witness,
+): { found: Inversion[]; next: Int32Array } {
   const { n } = g;
   const { succStart, succ } = a.dag;
   const waitRank = new Int8Array(n).fill(-1);
   const waiter = new Int32Array(n).fill(-1);
   const next = new Int32Array(n).fill(-1);
   const length = new Int32Array(n);
+  const { earliestStart, earliestFinish } = a.cpm;
   for (let k = a.order.length - 1; k >= 0; k--) {
     const v = a.order[k];
     for (let e = succStart[v]; e < succStart[v + 1]; e++) {
       const w = succ[e];
+      // w waits on v only if v is what sets w's earliest start; a prerequisite with slack holds nobody up.
+      if (earliestFinish[v] !== earliestStart[w]) continue;
       const direct = g.rank[w] >= waitRank[w];
       const r = direct ? g.rank[w] : waitRank[w];
       const who = direct ? w : waiter[w];
@@ -103,12 +114,21 @@ function resourceInversions(g: TaskGraph, cluster: ContentionCluster, witness: W
       if (g.rank[h.task] < g.rank[low.task] + 2) continue;
       if (g.windowStart[low.task] > g.windowStart[h.task]) continue;
       if (!pairClashes(g, low, h, cluster.resource.capacity)) continue;
-      if (high < 0 || g.rank[h.task] > g.rank[high] || (g.rank[h.task] === g.rank[high] && h.task < high)) high = h.task;
+      if (high < 0 || g.rank[h.task] > g.rank[high] || (g.rank[h.task] === g.rank[high] && h.task < high))
+        high = h.task;
     }
     if (high < 0) continue;
     const medium = witness(low.task, g.rank[high], holders);
     if (medium < 0) continue;
-    found.push({ via: 'resource', high, low: low.task, medium, chain: [low.task, high], chainLength: 2, resource: cluster.resource.id });
+    found.push({
+      via: 'resource',
+      high,
+      low: low.task,
+      medium,
+      chain: [low.task, high],
+      chainLength: 2,
+      resource: cluster.resource.id,
+    });
   }
   return found;
 }
@@ -136,7 +156,8 @@ export function inheritPriorities(g: TaskGraph, a: Analysis, report: InversionRe
   const chainHigh = new Int32Array(g.n).fill(-1);
   for (const inv of report.inversions) {
     if (inv.via === 'resource') raise(inv.low, inv.high);
-    else if (chainHigh[inv.low] < 0 || g.rank[inv.high] > g.rank[chainHigh[inv.low]]) chainHigh[inv.low] = inv.high;
+    else if (chainHigh[inv.low] < 0 || g.rank[inv.high] > g.rank[chainHigh[inv.low]])
+      chainHigh[inv.low] = inv.high;
   }
   for (let k = 0; k < a.order.length; k++) {
     const v = a.order[k];
@@ -144,7 +165,8 @@ export function inheritPriorities(g: TaskGraph, a: Analysis, report: InversionRe
     if (high < 0) continue;
     raise(v, high);
     const w = report.next[v];
-    if (w >= 0 && w !== high && (chainHigh[w] < 0 || g.rank[high] > g.rank[chainHigh[w]])) chainHigh[w] = high;
+    if (w >= 0 && w !== high && (chainHigh[w] < 0 || g.rank[high] > g.rank[chainHigh[w]]))
+      chainHigh[w] = high;
   }
   return { rank, from };
 }

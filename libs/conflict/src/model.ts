@@ -1,6 +1,7 @@
 // Normalises a conflict input into index-based arrays: tasks sorted by id, so results never depend on input order.
 import { buildDag, type Dag } from './dag';
 import { ConflictInputError } from './errors';
+import { IdIndex } from './id-index';
 import type { ConflictInput, TaskPriority, TaskRequest } from './types';
 
 export const PRIORITIES: readonly TaskPriority[] = ['low', 'medium', 'high', 'critical'];
@@ -23,7 +24,8 @@ export interface TaskGraph {
   n: number;
   ids: string[];
   tasks: TaskRequest[];
-  indexOf: Map<string, number>;
+  /** Index of a task id in the sorted order, or undefined. */
+  indexOf: (id: string) => number | undefined;
   rank: Uint8Array;
   duration: Float64Array;
   /** Seconds from `now`; Infinity when the task has none. */
@@ -44,13 +46,18 @@ export interface TaskGraph {
 
 export function parseNow(now: number | string): number {
   const ms = typeof now === 'number' ? now : Date.parse(now);
-  if (!Number.isFinite(ms)) throw new ConflictInputError('`now` must be epoch milliseconds or an ISO instant', { field: 'now', value: now });
+  if (!Number.isFinite(ms))
+    throw new ConflictInputError('`now` must be epoch milliseconds or an ISO instant', {
+      field: 'now',
+      value: now,
+    });
   return ms;
 }
 
 function instant(value: unknown, field: () => string): number {
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) throw new ConflictInputError(`${field()} must be an ISO instant`, { field: field(), value });
+  if (!Number.isFinite(ms))
+    throw new ConflictInputError(`${field()} must be an ISO instant`, { field: field(), value });
   return ms;
 }
 
@@ -65,20 +72,40 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function buildTaskGraph(input: ConflictInput, nowInput: number | string): TaskGraph {
   const now = parseNow(nowInput);
-  if (!input || !Array.isArray(input.tasks)) throw new ConflictInputError('`tasks` must be an array', { field: 'tasks' });
-  const byId = new Map<string, TaskRequest>();
-  input.tasks.forEach((t, i) => {
+  if (!input || !Array.isArray(input.tasks))
+    throw new ConflictInputError('`tasks` must be an array', { field: 'tasks' });
+  const given = input.tasks;
+  const givenIds = new Array<string>(given.length);
+  for (let i = 0; i < given.length; i++) {
+    const t = given[i];
     if (!t || typeof t.id !== 'string' || t.id.length === 0)
-      throw new ConflictInputError('every task needs a non-empty string id', { field: `tasks[${i}].id`, value: t?.id });
-    if (byId.has(t.id)) throw new ConflictInputError(`task id ${t.id} appears twice`, { field: 'tasks.id', value: t.id });
-    byId.set(t.id, t);
-  });
+      throw new ConflictInputError('every task needs a non-empty string id', {
+        field: `tasks[${i}].id`,
+        value: t?.id,
+      });
+    givenIds[i] = t.id;
+  }
+  const position = new IdIndex(givenIds);
+  const twice = position.fill();
+  if (twice >= 0)
+    throw new ConflictInputError(`task id ${givenIds[twice]} appears twice`, {
+      field: 'tasks.id',
+      value: givenIds[twice],
+    });
   // The default sort orders strings by UTF-16 code units, like `<`, and is faster than a comparator.
-  const ids = [...byId.keys()].sort();
+  const ids = givenIds.slice().sort();
   const n = ids.length;
-  const tasks = ids.map((id) => byId.get(id)!);
-  const indexOf = new Map<string, number>();
-  for (let i = 0; i < n; i++) indexOf.set(ids[i], i);
+  const tasks = new Array<TaskRequest>(n);
+  const sortedIndex = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = position.get(ids[k]);
+    tasks[k] = given[i];
+    sortedIndex[i] = k;
+  }
+  const indexOf = (id: string): number | undefined => {
+    const i = position.get(id);
+    return i < 0 ? undefined : sortedIndex[i];
+  };
 
   const rank = new Uint8Array(n);
   const duration = new Float64Array(n);
@@ -89,15 +116,29 @@ export function buildTaskGraph(input: ConflictInput, nowInput: number | string):
   for (let i = 0; i < n; i++) {
     const t = tasks[i];
     const r = PRIORITIES.indexOf(t.priority);
-    if (r < 0) throw new ConflictInputError(`task ${t.id}: priority must be one of ${PRIORITIES.join(', ')}`, { field: `${t.id}.priority`, value: t.priority });
+    if (r < 0)
+      throw new ConflictInputError(`task ${t.id}: priority must be one of ${PRIORITIES.join(', ')}`, {
+        field: `${t.id}.priority`,
+        value: t.priority,
+      });
     rank[i] = r;
-    duration[i] = nonNegative(t.duration ?? t.metadata?.estimatedDuration, () => `${t.id}.metadata.estimatedDuration`, 0);
-    deadline[i] = t.deadline === undefined ? Infinity : (instant(t.deadline, () => `${t.id}.deadline`) - now) / 1000;
+    duration[i] = nonNegative(
+      t.duration ?? t.metadata?.estimatedDuration,
+      () => `${t.id}.metadata.estimatedDuration`,
+      0,
+    );
+    deadline[i] =
+      t.deadline === undefined || t.deadline === null
+        ? Infinity
+        : (instant(t.deadline, () => `${t.id}.deadline`) - now) / 1000;
     if (t.window) {
       windowStart[i] = instant(t.window.start, () => `${t.id}.window.start`);
       windowEnd[i] = instant(t.window.end, () => `${t.id}.window.end`);
       if (windowEnd[i] < windowStart[i])
-        throw new ConflictInputError(`task ${t.id}: window ends before it starts`, { field: `${t.id}.window`, value: t.window });
+        throw new ConflictInputError(`task ${t.id}: window ends before it starts`, {
+          field: `${t.id}.window`,
+          value: t.window,
+        });
     } else {
       windowStart[i] = -Infinity;
       windowEnd[i] = Infinity;
@@ -127,11 +168,13 @@ export function buildTaskGraph(input: ConflictInput, nowInput: number | string):
   };
 }
 
-function collectEdges(tasks: TaskRequest[], indexOf: Map<string, number>) {
+function collectEdges(tasks: TaskRequest[], indexOf: (id: string) => number | undefined) {
   let total = 0;
   for (const t of tasks) {
     if (t.dependencies !== undefined && !Array.isArray(t.dependencies))
-      throw new ConflictInputError(`task ${t.id}: dependencies must be an array of ids`, { field: `${t.id}.dependencies` });
+      throw new ConflictInputError(`task ${t.id}: dependencies must be an array of ids`, {
+        field: `${t.id}.dependencies`,
+      });
     total += t.dependencies?.length ?? 0;
   }
   const from = new Int32Array(total);
@@ -144,7 +187,7 @@ function collectEdges(tasks: TaskRequest[], indexOf: Map<string, number>) {
     const first = m;
     let missing: Set<string> | undefined;
     for (let k = 0; k < deps.length; k++) {
-      const u = indexOf.get(deps[k]);
+      const u = typeof deps[k] === 'string' ? indexOf(deps[k]) : undefined;
       if (u === undefined) {
         (missing ??= new Set()).add(String(deps[k]));
         continue;
@@ -176,8 +219,13 @@ function collectEdges(tasks: TaskRequest[], indexOf: Map<string, number>) {
 function collectResources(input: ConflictInput, tasks: TaskRequest[]): ResourceModel[] {
   const byId = new Map<string, ResourceModel>();
   (input.resources ?? []).forEach((r, i) => {
-    if (!r || typeof r.id !== 'string') throw new ConflictInputError('resources need a string id', { field: `resources[${i}].id` });
-    if (byId.has(r.id)) throw new ConflictInputError(`resource ${r.id} is declared twice`, { field: 'resources.id', value: r.id });
+    if (!r || typeof r.id !== 'string')
+      throw new ConflictInputError('resources need a string id', { field: `resources[${i}].id` });
+    if (byId.has(r.id))
+      throw new ConflictInputError(`resource ${r.id} is declared twice`, {
+        field: 'resources.id',
+        value: r.id,
+      });
     const capacity = nonNegative(r.capacity, () => `resources.${r.id}.capacity`, Infinity);
     byId.set(r.id, { id: r.id, capacity, users: [] });
   });
@@ -185,14 +233,23 @@ function collectResources(input: ConflictInput, tasks: TaskRequest[]): ResourceM
     const seen = new Set<string>();
     for (const use of t.resources ?? []) {
       const field = `${t.id}.resources.${use?.id}`;
-      if (!use || typeof use.id !== 'string') throw new ConflictInputError(`task ${t.id}: resource uses need a string id`, { field });
+      if (!use || typeof use.id !== 'string')
+        throw new ConflictInputError(`task ${t.id}: resource uses need a string id`, { field });
       if (use.mode !== 'exclusive' && use.mode !== 'shared')
-        throw new ConflictInputError(`task ${t.id}: resource mode must be exclusive or shared`, { field, value: use.mode });
-      if (seen.has(use.id)) throw new ConflictInputError(`task ${t.id} lists resource ${use.id} twice`, { field });
+        throw new ConflictInputError(`task ${t.id}: resource mode must be exclusive or shared`, {
+          field,
+          value: use.mode,
+        });
+      if (seen.has(use.id))
+        throw new ConflictInputError(`task ${t.id} lists resource ${use.id} twice`, { field });
       seen.add(use.id);
       let model = byId.get(use.id);
       if (!model) byId.set(use.id, (model = { id: use.id, capacity: Infinity, users: [] }));
-      model.users.push({ task: i, exclusive: use.mode === 'exclusive', units: nonNegative(use.units, () => field, 1) });
+      model.users.push({
+        task: i,
+        exclusive: use.mode === 'exclusive',
+        units: nonNegative(use.units, () => field, 1),
+      });
     }
   });
   return [...byId.values()].sort((a, b) => byString(a.id, b.id));

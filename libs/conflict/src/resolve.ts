@@ -7,7 +7,14 @@ import { inheritPriorities } from './inversion';
 import { buildTaskGraph, PRIORITIES, type TaskGraph } from './model';
 import { extractCriticalPath, groupStages, stageIndex } from './schedule';
 import { applicableStrategies, buildSchedule, strategyContext, type StrategySchedule } from './strategies';
-import type { ConflictInput, PriorityAdjustment, ResolutionPlan, ResolveOptions, Strategy, StrategyOutcome } from './types';
+import type {
+  ConflictInput,
+  PriorityAdjustment,
+  ResolutionPlan,
+  ResolveOptions,
+  Strategy,
+  StrategyOutcome,
+} from './types';
 
 const STRATEGIES: readonly Strategy[] = ['preemptive', 'cooperative', 'sequential', 'parallel'];
 
@@ -15,8 +22,10 @@ export function resolveConflicts(input: ConflictInput, opts: ResolveOptions): Re
   const weights = resolveWeights(opts.weights);
   const allowed = opts.strategies ?? STRATEGIES;
   for (const s of allowed)
-    if (!STRATEGIES.includes(s)) throw new ConflictInputError(`unknown strategy ${s}`, { field: 'strategies', value: s });
-  if (allowed.length === 0) throw new ConflictInputError('at least one strategy must be allowed', { field: 'strategies' });
+    if (!STRATEGIES.includes(s))
+      throw new ConflictInputError(`unknown strategy ${s}`, { field: 'strategies', value: s });
+  if (allowed.length === 0)
+    throw new ConflictInputError('at least one strategy must be allowed', { field: 'strategies' });
 
   const g = buildTaskGraph(input, opts.now);
   const a = analyse(g);
@@ -25,17 +34,20 @@ export function resolveConflicts(input: ConflictInput, opts: ResolveOptions): Re
   const ctx = strategyContext(g, a, clusters, inheritance);
 
   const lostDependency = new Uint8Array(g.n);
-  for (const r of a.removed) lostDependency[g.indexOf.get(r.taskId)!] = 1;
+  for (const r of a.removed) lostDependency[g.indexOf(r.taskId)!] = 1;
 
   let candidates = applicableStrategies(ctx).filter((s) => allowed.includes(s));
   // A restriction to strategies that have nothing to do still gets a plan: the allowed ones are computed anyway.
-  if (candidates.length === 0) candidates = [...allowed];
+  if (candidates.length === 0) candidates = [...new Set(allowed)];
   const outcomes = candidates.map((strategy) => {
     const schedule = buildSchedule(ctx, strategy);
     const impact = assessImpact(g, a, schedule, lostDependency);
     return { schedule, impact, score: score(impact, weights) };
   });
-  outcomes.sort((x, y) => x.score - y.score || TIE_ORDER.indexOf(x.schedule.strategy) - TIE_ORDER.indexOf(y.schedule.strategy));
+  outcomes.sort(
+    (x, y) =>
+      x.score - y.score || TIE_ORDER.indexOf(x.schedule.strategy) - TIE_ORDER.indexOf(y.schedule.strategy),
+  );
   const [best, ...rest] = outcomes;
   const chosen = best.schedule;
 
@@ -94,7 +106,9 @@ function explain(plan: ResolutionPlan, w: ReturnType<typeof resolveWeights>, can
   const counts = new Map<string, number>();
   for (const c of plan.conflicts) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
   const found =
-    counts.size === 0 ? 'No conflicts found.' : `Found ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}.`;
+    counts.size === 0
+      ? 'No conflicts found.'
+      : `Found ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}.`;
   const removed = plan.removedDependencies.length
     ? ` Broke cycles by removing ${plan.removedDependencies.map((r) => `${r.taskId} -> ${r.dependsOn}`).join(', ')}.`
     : '';

@@ -123,5 +123,13 @@ export function budgetOvercommit(g: TaskGraph, input: ConflictInput): BudgetOver
   const costOver = shared.maxCost !== undefined && committedCost > shared.maxCost;
   const tokensOver = shared.maxTokens !== undefined && committedTokens > shared.maxTokens;
   if (!costOver && !tokensOver) return null;
-  return { tasks, committedCost, committedTokens, maxCost: shared.maxCost, maxTokens: shared.maxTokens, currency: shared.currency, otherCurrency };
+  return {
+    tasks,
+    committedCost,
+    committedTokens,
+    maxCost: shared.maxCost,
+    maxTokens: shared.maxTokens,
+    currency: shared.currency,
+    otherCurrency,
+  };
 }

@@ -1,6 +1,4 @@
 // Tarjan's strongly connected components (iterative) and a shortest elementary cycle inside one component.
-import type { Dag } from './dag';
-
 export interface Components {
   /** Component id per node; ids come out in reverse topological order of the condensation. */
   comp: Int32Array;
@@ -87,13 +85,14 @@ export function nonTrivialComponents(
 }
 
 function hasSelfLoop(v: number, succStart: Int32Array, succ: Int32Array, alive?: Uint8Array): boolean {
-  for (let e = succStart[v]; e < succStart[v + 1]; e++) if (succ[e] === v && (!alive || alive[e])) return true;
+  for (let e = succStart[v]; e < succStart[v + 1]; e++)
+    if (succ[e] === v && (!alive || alive[e])) return true;
   return false;
 }
 
 /**
  * Shortest cycle through `start` using only edges inside its component, as edge positions in order.
- * Breadth-first, successors in index order, so the answer is deterministic.
+ * Breadth-first, successors in adjacency order, so the answer is deterministic.
  */
 export function shortestCycleThrough(
   start: number,
@@ -111,7 +110,7 @@ export function shortestCycleThrough(
       const w = succ[e];
       if (w === start) {
         const edges = [e];
-        for (let x = v; x !== start; ) {
+        for (let x = v; x !== start;) {
           const back = viaEdge.get(x)!;
           edges.push(back);
           x = sourceOf(back, succStart);

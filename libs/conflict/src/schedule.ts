@@ -2,11 +2,14 @@
 import type { Dag } from './dag';
 import { IndexHeap } from './heap';
 
-/** Kahn (1962): among ready tasks the one `before` prefers comes first. Returns fewer than n tasks on a cycle. */
-export function kahnOrder(dag: Dag, before: (a: number, b: number) => boolean): Int32Array {
+/**
+ * Kahn (1962): among ready tasks the smallest (primary, secondary, index) comes first.
+ * Returns fewer than n tasks on a cycle.
+ */
+export function kahnOrder(dag: Dag, primary: Float64Array, secondary: Float64Array): Int32Array {
   const { n, succStart, succ, predStart } = dag;
   const waiting = new Int32Array(n);
-  const heap = new IndexHeap(n, before);
+  const heap = new IndexHeap(n, primary, secondary);
   for (let v = 0; v < n; v++) {
     waiting[v] = predStart[v + 1] - predStart[v];
     if (waiting[v] === 0) heap.push(v);
@@ -57,7 +60,8 @@ export function criticalPathMethod(dag: Dag, duration: Float64Array, order: Int3
 
 /** One longest path from `order`'s first task finishing at the makespan; its durations add up to the makespan. */
 export function extractCriticalPath(dag: Dag, cpm: Cpm, order: Int32Array): number[] {
-  for (let k = 0; k < order.length; k++) if (cpm.earliestFinish[order[k]] === cpm.makespan) return chainTo(dag, cpm, order[k]);
+  for (let k = 0; k < order.length; k++)
+    if (cpm.earliestFinish[order[k]] === cpm.makespan) return chainTo(dag, cpm, order[k]);
   return [];
 }
 
@@ -91,13 +95,21 @@ export function chainLengths(dag: Dag, cpm: Cpm, order: Int32Array): Int32Array 
   return length;
 }
 
+/** Sort key that puts higher ranks first. */
+export function descending(rank: Uint8Array): Float64Array {
+  const key = new Float64Array(rank.length);
+  for (let i = 0; i < rank.length; i++) key[i] = -rank[i];
+  return key;
+}
+
 /** Stage of a task = longest chain of predecessors before it; a task and its prerequisite never share one. */
 export function stageIndex(dag: Dag, order: Int32Array): Int32Array {
   const level = new Int32Array(dag.n);
   for (let k = 0; k < order.length; k++) {
     const v = order[k];
     let l = 0;
-    for (let e = dag.predStart[v]; e < dag.predStart[v + 1]; e++) if (level[dag.pred[e]] + 1 > l) l = level[dag.pred[e]] + 1;
+    for (let e = dag.predStart[v]; e < dag.predStart[v + 1]; e++)
+      if (level[dag.pred[e]] + 1 > l) l = level[dag.pred[e]] + 1;
     level[v] = l;
   }
   return level;

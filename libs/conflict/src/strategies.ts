@@ -4,7 +4,7 @@ import { buildDag, type Dag } from './dag';
 import type { Inheritance } from './inversion';
 import type { ResourceUser, TaskGraph } from './model';
 import { overUse, pairClashes, type ContentionCluster } from './resources';
-import { criticalPathMethod, kahnOrder, type Cpm } from './schedule';
+import { criticalPathMethod, descending, kahnOrder, type Cpm } from './schedule';
 import type { Strategy } from './types';
 
 export interface StrategySchedule {
@@ -28,7 +28,7 @@ export interface StrategyContext {
   inheritance: Inheritance;
   /** Kahn order of the dependency DAG by effective priority, then id. */
   byPriority: Int32Array;
-  /** Kahn order of the dependency DAG first come, first served (see cooperativeOrder). */
+  /** Kahn order of the dependency DAG first come, first served: window start, effective priority, id. */
   byArrival: Int32Array;
 }
 
@@ -38,31 +38,32 @@ export function strategyContext(
   clusters: ContentionCluster[],
   inheritance: Inheritance,
 ): StrategyContext {
-  const eff = inheritance.rank;
-  const byPriority = kahnOrder(a.dag, (x, y) => eff[x] > eff[y] || (eff[x] === eff[y] && x < y));
-  return { g, a, clusters, inheritance, byPriority, byArrival: cooperativeOrder(g, a, eff) };
+  const effective = descending(inheritance.rank);
+  const byPriority = kahnOrder(a.dag, effective, new Float64Array(g.n));
+  // First come, first served: window start (tasks without one are there from the outset), then priority.
+  const byArrival = kahnOrder(a.dag, g.windowStart, effective);
+  return { g, a, clusters, inheritance, byPriority, byArrival };
 }
 
 /** Which strategies have something to do: cooperative needs contention, preemptive contention across priorities. */
 export function applicableStrategies(ctx: StrategyContext): Strategy[] {
   const list: Strategy[] = ['parallel'];
   if (ctx.clusters.length > 0) list.push('cooperative');
-  if (ctx.clusters.some((c) => c.users.some((u) => ctx.g.rank[u.task] !== ctx.g.rank[c.users[0].task]))) list.push('preemptive');
+  if (ctx.clusters.some((c) => c.users.some((u) => ctx.g.rank[u.task] !== ctx.g.rank[c.users[0].task])))
+    list.push('preemptive');
   list.push('sequential');
   return list;
 }
 
 export function buildSchedule(ctx: StrategyContext, strategy: Strategy): StrategySchedule {
-  const { g, a, inheritance } = ctx;
-  const eff = inheritance.rank;
-  const byPriority = ctx.byPriority;
+  const { g, a, byPriority } = ctx;
   switch (strategy) {
     case 'parallel':
       return finish(ctx, strategy, a.dag, byPriority, empty(g.n), empty(g.n));
     case 'sequential': {
-      const from = byPriority.subarray(0, Math.max(0, g.n - 1));
-      const to = byPriority.subarray(1);
-      return finish(ctx, strategy, withEdges(g, a, from, to), byPriority, handedOver(ctx, byPriority), empty(g.n));
+      // The chain alone implies every dependency (the order is topological), so it is the whole schedule graph.
+      const chain = buildDag(g.n, byPriority.subarray(0, Math.max(0, g.n - 1)), byPriority.subarray(1));
+      return finish(ctx, strategy, chain, byPriority, handedOver(ctx, byPriority), empty(g.n));
     }
     case 'cooperative': {
       const order = ctx.byArrival;
@@ -71,8 +72,7 @@ export function buildSchedule(ctx: StrategyContext, strategy: Strategy): Strateg
     }
     case 'preemptive': {
       const cooperative = positions(ctx.byArrival);
-      const rank = g.rank;
-      const order = kahnOrder(a.dag, (x, y) => rank[x] > rank[y] || (rank[x] === rank[y] && cooperative[x] < cooperative[y]));
+      const order = kahnOrder(a.dag, descending(g.rank), Float64Array.from(cooperative));
       const { dag, yielded } = sequenceContenders(ctx, order);
       return finish(ctx, strategy, dag, order, yielded, preemptedTasks(ctx, cooperative, positions(order)));
     }
@@ -99,15 +99,6 @@ function positions(order: Int32Array): Int32Array {
   return pos;
 }
 
-/** First come, first served: by window start (tasks without a window are there from the outset), then priority. */
-function cooperativeOrder(g: TaskGraph, a: Analysis, eff: Uint8Array): Int32Array {
-  const arrival = g.windowStart;
-  return kahnOrder(
-    a.dag,
-    (x, y) => arrival[x] < arrival[y] || (arrival[x] === arrival[y] && (eff[x] > eff[y] || (eff[x] === eff[y] && x < y))),
-  );
-}
-
 /**
  * In each contention cluster, users take turns in `order`: consecutive users share a batch while they fit
  * (no exclusive user, units within capacity); every task of a batch waits for every task of the batch before.
@@ -125,12 +116,20 @@ function sequenceContenders(ctx: StrategyContext, order: Int32Array): { dag: Dag
     let batch: ResourceUser[] = [];
     let units = 0;
     const close = () => {
-      for (const p of previous) for (const b of batch) from.push(p.task), to.push(b.task);
+      for (const p of previous)
+        for (const b of batch) {
+          from.push(p.task);
+          to.push(b.task);
+        }
       if (previous.length > 0) for (const b of batch) yielded[b.task] = 1;
       previous = batch;
     };
     for (const u of users) {
-      const fits = batch.length > 0 && !u.exclusive && !batch[0].exclusive && units + u.units <= cluster.resource.capacity;
+      const fits =
+        batch.length > 0 &&
+        !u.exclusive &&
+        !batch[0].exclusive &&
+        units + u.units <= cluster.resource.capacity;
       if (batch.length > 0 && !fits) {
         close();
         batch = [];
@@ -191,6 +190,7 @@ function finish(
   const unsafe = empty(ctx.g.n);
   const startOf = (t: number) => cpm.earliestStart[t];
   const endOf = (t: number) => cpm.earliestFinish[t];
-  for (const c of ctx.clusters) for (const t of overUse(c.users, c.resource.capacity, startOf, endOf).involved) unsafe[t] = 1;
+  for (const c of ctx.clusters)
+    for (const t of overUse(c.users, c.resource.capacity, startOf, endOf).involved) unsafe[t] = 1;
   return { strategy, dag, order, cpm, yielded, preempted, unsafe };
 }
