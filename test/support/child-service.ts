@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { findRepoRoot } from './repo-root';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
+const repoRoot = findRepoRoot();
 
 export interface ChildService {
   process: ChildProcess;

@@ -4,9 +4,10 @@ import { connect as tcpConnect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { findRepoRoot } from './repo-root';
 
 const run = promisify(execFile);
-const repoRoot = path.resolve(__dirname, '..', '..');
+const repoRoot = findRepoRoot();
 
 export interface TestServers {
   natsUrl: string;
