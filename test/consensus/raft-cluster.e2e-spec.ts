@@ -1,6 +1,8 @@
+import mongoose from 'mongoose';
 import type { NatsConnection } from 'nats';
+import { databaseName } from '@ossa/persistence';
 import { subjectsFor, type ErrorEnvelope, type LedgerProposeReply } from '@ossa/contracts';
-import { ConsensusCluster, deleteStreams, isErrorEnvelope, testConnection, uniquePrefix } from '@ossa/testing';
+import { ConsensusCluster, deleteStreams, isErrorEnvelope, mongoUrlOrWarn, testConnection, uniquePrefix } from '@ossa/testing';
 
 jest.setTimeout(120_000);
 
@@ -169,6 +171,54 @@ describe('Raft consensus: five replicas', () => {
     const reply = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'five', value: 'still' }, live[0]);
     expect(isErrorEnvelope(reply)).toBe(false);
     for (const id of live) expect(await cluster.read('five', id)).toMatchObject({ value: 'still' });
+    expectOneLeaderPerTerm(cluster);
+  });
+});
+
+const mongoUrl = mongoUrlOrWarn('Raft replicas with MongoDB logs');
+const describeMongo = mongoUrl ? describe : describe.skip;
+
+describeMongo('Raft consensus: three replicas, each with its own MongoDB database', () => {
+  const prefix = uniquePrefix('raftm');
+  let nc: NatsConnection;
+  let cluster: ConsensusCluster;
+
+  beforeAll(async () => {
+    nc = await testConnection();
+    cluster = new ConsensusCluster(nc, prefix, ['m1', 'm2', 'm3'], { MONGO_URL: mongoUrl! });
+    await cluster.startAll();
+    await cluster.nextLeader();
+  });
+
+  afterAll(async () => {
+    await cluster.stop();
+    for (const id of cluster.ids) {
+      const db = await mongoose.createConnection(mongoUrl!, { dbName: databaseName(prefix, `consensus_${id}`) }).asPromise();
+      await db.dropDatabase();
+      await db.close();
+    }
+    await deleteStreams(nc, subjectsFor(prefix));
+    await nc.drain();
+  });
+
+  it('keeps each replica log in its own database, survives kill -9 of the leader, and a restarted replica catches up from its log', async () => {
+    for (const id of cluster.ids) {
+      const child = cluster.children.get(id)!;
+      expect(child.logs.find((l) => l.msg === 'replica log in MongoDB')).toMatchObject({ dbName: databaseName(prefix, `consensus_${id}`) });
+    }
+    const before = await cluster.status('m1');
+    const successor = cluster.nextLeader(before.term);
+    let killed = false;
+    const acked = await load(cluster, 'mongo', 40, 4, (n) => {
+      if (n === 15 && !killed) {
+        killed = true;
+        void cluster.kill(before.leader!);
+      }
+    });
+    await successor;
+    expect(acked.size).toBe(40);
+    await cluster.start(before.leader!);
+    for (const [key, value] of acked) expect(await cluster.read(key, before.leader!)).toMatchObject({ value });
     expectOneLeaderPerTerm(cluster);
   });
 });

@@ -3,3 +3,4 @@ export * from './child-service';
 export { startTestServers, tcpAnswers, type TestServers } from './servers';
 export { mongoUrlOrWarn } from './mongo';
 export * from './consensus-cluster';
+export * from './ledger-cluster';
