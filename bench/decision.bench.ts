@@ -254,6 +254,10 @@ async function main(): Promise<void> {
   const seed = process.env.DECISION_BENCH_SEED ? Number(process.env.DECISION_BENCH_SEED) : 20260105;
   const rows = await runInProcess({ seed });
   printTable(rows, SHAPE);
+  const { runOverNats } = await import('./decision-nats');
+  const nats = await runOverNats([{ stakeholders: 100, alternatives: 20, criteria: 10 }, { stakeholders: 500, alternatives: 50, criteria: 20 }, SHAPE], seed);
+  console.log(`\ndecision service over NATS (request to reply, ledger and event included; NATS max_payload ${nats.maxPayload} bytes)`);
+  console.table(nats.rows.map((r) => ({ shape: `${r.shape.stakeholders}x${r.shape.alternatives}x${r.shape.criteria}`, case: r.case, payloadBytes: r.payloadBytes, medianMs: r.medianMs, p95Ms: r.p95Ms, serviceMedianMs: r.serviceMedianMs })));
   const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'decision.json');
@@ -269,6 +273,8 @@ async function main(): Promise<void> {
         cpus: os.cpus().length,
         loadAverage: os.loadavg()[0],
         inProcess: rows,
+        overNats: nats.rows,
+        natsMaxPayload: nats.maxPayload,
       },
       null,
       2,
