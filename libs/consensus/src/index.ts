@@ -1,6 +1,6 @@
 // Public API of @ossa/consensus: the pure Raft core, the coordination ledger, the ReplicaLog port and
 // its memory adapter, and the deterministic simulator.
-export { Raft, type RaftStatus } from './raft/raft';
+export { Raft } from './raft/raft';
 export { RaftError, type RaftErrorCode, type Result } from './raft/errors';
 export type {
   ConfChange,
@@ -13,6 +13,7 @@ export type {
   NodeId,
   PersistedState,
   RaftConfig,
+  RaftStatus,
   RandomSource,
   ReadState,
   Ready,

@@ -15,16 +15,20 @@ export function decodeCommand(data: Uint8Array): LedgerCommand {
 export interface LedgerOptions {
   /** Sessions kept before the least recently used one is evicted. */
   maxSessions?: number;
+  /** Deliberate bug for the simulator: apply retried requests again instead of answering from the session. */
+  testingIgnoreSessions?: boolean;
 }
 
 export class Ledger {
   private kv = new Map<string, string>();
   private sessions = new Map<string, LedgerSession>();
   private readonly maxSessions: number;
+  private readonly ignoreSessions: boolean;
   appliedIndex = 0;
 
   constructor(options: LedgerOptions = {}) {
     this.maxSessions = options.maxSessions ?? 10_000;
+    this.ignoreSessions = options.testingIgnoreSessions === true;
   }
 
   get(key: string): string | null {
@@ -38,7 +42,8 @@ export class Ledger {
   /** Applies one committed command at `index`; deterministic on every replica. */
   apply(cmd: LedgerCommand, index: number): LedgerResult {
     this.appliedIndex = Math.max(this.appliedIndex, index);
-    const session = cmd.clientId !== undefined ? this.sessions.get(cmd.clientId) : undefined;
+    const session =
+      cmd.clientId !== undefined && !this.ignoreSessions ? this.sessions.get(cmd.clientId) : undefined;
     if (session && cmd.requestId !== undefined) {
       if (session.requestId === cmd.requestId) return { ...session.result, duplicate: true };
       if (

@@ -1,7 +1,7 @@
 // Paper tests for §7 (log compaction) and InstallSnapshot (Figure 13).
 import type { Raft } from './raft';
 import type { Snapshot } from './types';
-import { TestCluster, entry, newRaft, raftWithLog, takeMessages, takeReady } from './test-support';
+import { TestCluster, entry, newRaft, raftWithLog, takeReady } from './test-support';
 
 const ids = ['a', 'b', 'c'];
 const text = (s: string) => new TextEncoder().encode(s);

@@ -23,6 +23,7 @@ import type {
   NodeId,
   PersistedState,
   RaftConfig,
+  RaftStatus,
   ReadState,
   Ready,
   Role,
@@ -32,20 +33,6 @@ import type {
 
 type Options = Required<Omit<RaftConfig, 'id' | 'voters' | 'random' | 'testingBugs'>> &
   Pick<RaftConfig, 'random' | 'testingBugs'>;
-
-export interface RaftStatus {
-  id: NodeId;
-  term: number;
-  vote: NodeId | null;
-  role: Role;
-  leader: NodeId | null;
-  commitIndex: number;
-  appliedIndex: number;
-  lastLogIndex: number;
-  firstLogIndex: number;
-  voters: NodeId[];
-  progress: Record<NodeId, { match: number; next: number; state: string }>;
-}
 
 const emptyHardState: HardState = { term: 0, vote: null, commit: 0 };
 

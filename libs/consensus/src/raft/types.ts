@@ -152,3 +152,18 @@ export interface RaftConfig {
   maxCommittedPerReady?: number;
   testingBugs?: TestingBugs;
 }
+
+/** A replica's view of itself and, on a leader, of each follower's progress. */
+export interface RaftStatus {
+  id: NodeId;
+  term: number;
+  vote: NodeId | null;
+  role: Role;
+  leader: NodeId | null;
+  commitIndex: number;
+  appliedIndex: number;
+  lastLogIndex: number;
+  firstLogIndex: number;
+  voters: NodeId[];
+  progress: Record<NodeId, { match: number; next: number; state: string }>;
+}

@@ -1,4 +1,4 @@
-// npm run sim -- --seeds N --first S [--nodes 3|5] [--steps K] [--bug commit-rule|vote-rule|stale-read] [--trace]
+// npm run sim -- --seeds N --first S [--nodes 3|5] [--steps K] [--bug commit-rule|vote-rule|stale-read|no-sessions] [--trace]
 import type { TestingBugs } from '../raft/types';
 import { runSimulation } from './simulator';
 
@@ -7,7 +7,7 @@ interface CliArgs {
   first: number;
   nodes?: number;
   steps?: number;
-  bug?: 'commit-rule' | 'vote-rule' | 'stale-read';
+  bug?: 'commit-rule' | 'vote-rule' | 'stale-read' | 'no-sessions';
   trace: boolean;
 }
 
@@ -30,8 +30,13 @@ function parseArgs(argv: string[]): CliArgs {
       if (args.nodes !== 3 && args.nodes !== 5) throw new Error('--nodes must be 3 or 5');
     } else if (flag === '--steps') args.steps = int();
     else if (flag === '--bug') {
-      if (value !== 'commit-rule' && value !== 'vote-rule' && value !== 'stale-read') {
-        throw new Error('--bug must be commit-rule, vote-rule or stale-read');
+      if (
+        value !== 'commit-rule' &&
+        value !== 'vote-rule' &&
+        value !== 'stale-read' &&
+        value !== 'no-sessions'
+      ) {
+        throw new Error('--bug must be commit-rule, vote-rule, stale-read or no-sessions');
       }
       args.bug = value;
       i++;
@@ -74,6 +79,7 @@ function main(): number {
       steps: args.steps,
       bugs: bugsFor(args.bug),
       staleReads: args.bug === 'stale-read',
+      noSessions: args.bug === 'no-sessions',
       trace: args.trace,
     });
     steps += result.stats.steps;

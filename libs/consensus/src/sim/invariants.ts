@@ -88,12 +88,12 @@ export class SafetyChecker {
           `${id} commits index ${i} with term ${term}, committed before with term ${known.term}`,
         );
       }
-      if (!known || currentTerm < known.commitTerm)
-        this.committed.set(i, { term, commitTerm: Math.min(currentTerm, known?.commitTerm ?? currentTerm) });
+      // Keep the earliest term in which any replica knew the entry committed.
+      const commitTerm = Math.min(currentTerm, known?.commitTerm ?? currentTerm);
+      this.committed.set(i, { term, commitTerm });
       if (i > this.maxCommitted) this.maxCommitted = i;
       for (const [leader, leaderTerm, view] of leaders) {
-        if (leaderTerm > (this.committed.get(i)?.commitTerm ?? Infinity))
-          this.checkHolds(leader, leaderTerm, view, i);
+        if (leaderTerm > commitTerm) this.checkHolds(leader, leaderTerm, view, i);
       }
     }
   }
@@ -110,7 +110,20 @@ export class SafetyChecker {
       );
   }
 
-  /** Full pairwise Log Matching over persisted logs (a direct check backing the incremental one). */
+  /**
+   * The end-of-step check: pairwise Log Matching over persisted logs (backing the incremental check) and
+   * Leader Completeness of every current leader against the newest entry committed before its term.
+   */
+  afterStep(logs: [NodeId, LogView][], leaders: [NodeId, number, LogView][]): void {
+    this.checkLogsMatch(logs);
+    for (const [leader, term, view] of leaders) {
+      let top = 0;
+      for (const [index, c] of this.committed) if (c.commitTerm < term && index > top) top = index;
+      if (top > 0) this.checkHolds(leader, term, view, top);
+    }
+  }
+
+  /** Full pairwise Log Matching over persisted logs. */
   checkLogsMatch(logs: [NodeId, LogView][]): void {
     for (let a = 0; a < logs.length; a++) {
       for (let b = a + 1; b < logs.length; b++) {

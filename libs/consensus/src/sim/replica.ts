@@ -1,7 +1,7 @@
 // One simulated replica: the Raft core, its ledger and its persisted log, driven through the Ready contract.
-import { decodeCommand, encodeCommand, Ledger } from '../ledger/ledger';
+import { decodeCommand, encodeCommand, Ledger, type LedgerOptions } from '../ledger/ledger';
 import { Raft } from '../raft/raft';
-import type { Message, NodeId, RaftConfig, Ready } from '../raft/types';
+import type { Entry, Message, NodeId, RaftConfig, Ready } from '../raft/types';
 import { MemoryLogStore } from '../storage/memory-log-store';
 import type { LogView, SafetyChecker } from './invariants';
 import type { ClientRequest, ClientResponse, SimStats } from './types';
@@ -16,6 +16,7 @@ export interface ReplicaContext {
   leaders(): [NodeId, number, LogView][];
   /** Serve reads from local state, skipping ReadIndex (a deliberate host bug). */
   staleReads: boolean;
+  ledgerOptions: LedgerOptions;
   /** Decides whether the replica crashes after persisting a Ready but before sending its messages. */
   crashPoint(replica: SimReplica, rd: Ready, commitAdvanced: boolean): boolean;
 }
@@ -52,7 +53,8 @@ export class SimReplica {
   start(): void {
     const persisted = this.store.load();
     this.core = new Raft({ ...this.config, id: this.id }, persisted);
-    this.ledger = persisted.snapshot ? Ledger.restore(persisted.snapshot.data) : new Ledger();
+    const options = this.ctx.ledgerOptions;
+    this.ledger = persisted.snapshot ? Ledger.restore(persisted.snapshot.data, options) : new Ledger(options);
     this.alive = true;
     this.seenCommit = this.core.log.snapshotIndex;
     this.tickAccumulator = 0;
@@ -165,10 +167,10 @@ export class SimReplica {
       this.ctx.sendMessage(m);
     }
     if (rd.snapshot) {
-      this.ledger = Ledger.restore(rd.snapshot.data);
+      this.ledger = Ledger.restore(rd.snapshot.data, this.ctx.ledgerOptions);
       this.ctx.trace(`${this.id} installs snapshot at ${rd.snapshot.metadata.index}`);
     }
-    for (const e of rd.committedEntries) this.apply(e.index, e);
+    for (const e of rd.committedEntries) this.apply(e);
     for (const rs of rd.readStates) {
       const pending = this.pendingReads.get(rs.context);
       if (!pending) continue;
@@ -180,10 +182,10 @@ export class SimReplica {
     this.maybeCompact();
   }
 
-  private apply(index: number, e: Parameters<SafetyChecker['onApply']>[1]): void {
+  private apply(e: Entry): void {
     this.ctx.checker.onApply(this.id, e);
     if (e.type !== 'normal') return;
-    const result = this.ledger.applyEntry(e.data, index);
+    const result = this.ledger.applyEntry(e.data, e.index);
     if (!result || e.data.length === 0) return;
     const cmd = decodeCommand(e.data);
     const key = `${cmd.clientId}#${cmd.requestId}`;

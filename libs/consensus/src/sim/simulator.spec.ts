@@ -1,7 +1,7 @@
-// The simulator passes healthy seeds, replays exactly, and catches the deliberate commit and vote bugs.
-import { runSimulation } from './simulator';
-import type { SimResult } from './types';
+// The simulator passes healthy seeds, replays exactly, and catches the deliberate commit, vote and read bugs.
 import type { TestingBugs } from '../raft/types';
+import { runSimulation } from './simulator';
+import type { SimOptions, SimResult } from './types';
 
 const SAFETY = [
   'ElectionSafety',
@@ -11,25 +11,33 @@ const SAFETY = [
   'Linearizability',
 ];
 
-function firstFailure(first: number, count: number, bugs?: TestingBugs, nodes?: number): SimResult | null {
+function failures(first: number, count: number, options: Omit<SimOptions, 'seed'>): SimResult[] {
+  const failed: SimResult[] = [];
   for (let seed = first; seed < first + count; seed++) {
-    const r = runSimulation({ seed, bugs, nodes });
-    if (!r.ok) return r;
+    const r = runSimulation({ seed, ...options });
+    if (!r.ok) failed.push(r);
   }
-  return null;
+  return failed;
+}
+
+function expectCaught(found: SimResult[], options: Omit<SimOptions, 'seed'>, invariants: string[]): void {
+  expect(found.length).toBeGreaterThan(0);
+  for (const f of found) expect(invariants).toContain(f.violation?.invariant);
+  const replay = runSimulation({ seed: found[0].seed, ...options });
+  expect(replay.violation).toEqual(found[0].violation);
 }
 
 describe('Deterministic simulation', () => {
-  it('finds no violation in healthy seeds, of 3 and 5 replicas', () => {
-    const failures: string[] = [];
+  it('finds no violation in 400 healthy seeds of 3 and 5 replicas, and makes progress', () => {
     let committed = 0;
-    for (let seed = 1; seed <= 250; seed++) {
+    const failed: string[] = [];
+    for (let seed = 1; seed <= 400; seed++) {
       const r = runSimulation({ seed });
       committed += r.stats.committed;
-      if (!r.ok) failures.push(`seed ${seed}: ${r.violation?.message}`);
+      if (!r.ok) failed.push(`seed ${seed}: ${r.violation?.message}`);
     }
-    expect(failures).toEqual([]);
-    expect(committed).toBeGreaterThan(250 * 5);
+    expect(failed).toEqual([]);
+    expect(committed / 400).toBeGreaterThan(10);
   });
 
   it('replays a seed exactly', () => {
@@ -41,27 +49,22 @@ describe('Deterministic simulation', () => {
   });
 
   it('catches a vote rule without the up-to-date check (§5.4.1)', () => {
-    const failure = firstFailure(1, 300, { voteRule: true });
-    expect(failure).not.toBeNull();
-    expect(SAFETY).toContain(failure?.violation?.invariant);
-    const replay = runSimulation({ seed: failure?.seed as number, bugs: { voteRule: true } });
-    expect(replay.violation).toEqual(failure?.violation);
+    const options = { bugs: { voteRule: true } as TestingBugs };
+    expectCaught(failures(1, 200, options), options, SAFETY);
   });
 
   it('catches a commit rule that counts replicas of previous-term entries (§5.4.2, Figure 8)', () => {
-    const failure = firstFailure(1, 600, { commitRule: true }, 3);
-    expect(failure).not.toBeNull();
-    expect(SAFETY).toContain(failure?.violation?.invariant);
-    const replay = runSimulation({ seed: failure?.seed as number, bugs: { commitRule: true }, nodes: 3 });
-    expect(replay.violation).toEqual(failure?.violation);
+    const options = { bugs: { commitRule: true } as TestingBugs, nodes: 3 };
+    expectCaught(failures(1, 500, options), options, SAFETY);
   });
 
-  it('catches reads served from local state without ReadIndex as non-linearizable (§8)', () => {
-    let failure: SimResult | null = null;
-    for (let seed = 1; seed <= 300 && !failure; seed++) {
-      const r = runSimulation({ seed, staleReads: true });
-      if (!r.ok) failure = r;
-    }
-    expect(failure?.violation?.invariant).toBe('Linearizability');
+  it('catches reads answered from local state without ReadIndex as non-linearizable (§8)', () => {
+    const options = { staleReads: true };
+    expectCaught(failures(1, 200, options), options, ['Linearizability']);
+  });
+
+  it('catches retried writes applied twice when client sessions are ignored (thesis §6.3)', () => {
+    const options = { noSessions: true };
+    expectCaught(failures(1, 100, options), options, ['Linearizability']);
   });
 });

@@ -1,7 +1,7 @@
 // Deterministic simulation of a Raft cluster: one seeded PRNG drives faults, timing and the workload;
 // safety invariants are checked as the run goes, liveness and linearizability after the faults heal.
 import type { Message, NodeId, Ready } from '../raft/types';
-import { InvariantViolation, SafetyChecker } from './invariants';
+import { InvariantViolation, SafetyChecker, type LogView } from './invariants';
 import { checkLinearizable, type KvOperation } from './linearizability';
 import { chooseFaultProfile, type FaultProfile } from './faults';
 import { Network } from './network';
@@ -84,13 +84,11 @@ export class Simulation {
       respond: (r) => this.queueClient(null, undefined, r),
       checker: this.checker,
       staleReads: options.staleReads === true,
+      ledgerOptions: { testingIgnoreSessions: options.noSessions === true },
       stats: this.stats,
       trace: (line) => this.trace(line),
       crashPoint: (replica, rd, commitAdvanced) => this.crashPoint(replica, rd, commitAdvanced),
-      leaders: () =>
-        this.replicas
-          .filter((r) => r.alive && r.core.role === 'leader')
-          .map((r) => [r.id, r.core.term, r.logView()]),
+      leaders: () => this.leaders(),
     };
     this.replicas = this.ids.map(
       (id) => new SimReplica(id, config, BASE_TICK_RATE * (0.75 + 0.5 * rng.next()), compactEvery, ctx),
@@ -149,7 +147,10 @@ export class Simulation {
       for (const r of this.replicas) if (r.alive) r.advanceClock();
       this.deliverClientTraffic();
       this.workload.tick(this.now);
-      if (this.now % 50 === 0) this.checker.checkLogsMatch(this.replicas.map((r) => [r.id, r.storeView()]));
+      this.checker.afterStep(
+        this.replicas.map((r) => [r.id, r.storeView()]),
+        this.leaders(),
+      );
       if (this.probe && this.probe.respond !== null && this.converged()) return;
     }
     if (!this.probe || this.probe.respond === null) {
@@ -229,13 +230,11 @@ export class Simulation {
   }
 
   private crashPoint(replica: SimReplica, rd: Ready, commitAdvanced: boolean): boolean {
-    if (this.now > this.chaosSteps || replica.core.role !== 'leader') return false;
-    const p =
-      rd.softState?.role === 'leader'
-        ? this.faults.crashPoints.elected
-        : commitAdvanced
-          ? this.faults.crashPoints.committed
-          : this.faults.crashPoints.anyReady;
+    if (this.now > this.chaosSteps) return false;
+    const { elected, committed, anyReady } = this.faults.crashPoints;
+    // Only leaders: a follower crashing before it sends is already covered by crashes plus message loss.
+    if (replica.core.role !== 'leader') return false;
+    const p = rd.softState?.role === 'leader' ? elected : commitAdvanced ? committed : anyReady;
     if (!this.rng.chance(p)) return false;
     this.trace(`${replica.id} crashes after persisting, before sending`);
     this.crash(replica, this.rng.range(10, 150));
@@ -322,6 +321,12 @@ export class Simulation {
         if (r.alive) r.onClientRequest(d.request);
       }
     }
+  }
+
+  private leaders(): [NodeId, number, LogView][] {
+    return this.replicas
+      .filter((r) => r.alive && r.core.role === 'leader')
+      .map((r) => [r.id, r.core.term, r.logView()]);
   }
 
   private replica(id: NodeId): SimReplica {

@@ -12,6 +12,8 @@ export interface SimOptions {
   bugs?: TestingBugs;
   /** Host-level bug: answer reads from local state without ReadIndex (must be caught as non-linearizable). */
   staleReads?: boolean;
+  /** Ledger bug: apply a retried request again instead of answering from its session. */
+  noSessions?: boolean;
   /** Keep the last trace lines for a failure report. */
   trace?: boolean;
 }
