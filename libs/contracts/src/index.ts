@@ -10,3 +10,4 @@ export * from './dto/task-request.dto';
 export * from './dto/conflict.dto';
 export * from './dto/ledger.dto';
 export * from './dto/decision.dto';
+export * from './dto/agent.dto';

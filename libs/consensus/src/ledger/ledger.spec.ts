@@ -75,6 +75,13 @@ describe('Client sessions (thesis §6.3)', () => {
     expect(l.get('k')).toBe('new');
   });
 
+  it('applies a retry again when sessions are deliberately ignored (the simulator bug switch)', () => {
+    const l = new Ledger({ testingIgnoreSessions: true });
+    const cmd = { op: 'cas' as const, key: 'k', value: 'a', clientId: 'c1', requestId: 1 };
+    l.apply(cmd, 1);
+    expect(l.apply(cmd, 2)).toEqual({ applied: false, value: 'a', previous: 'a' });
+  });
+
   it('evicts the least recently used session beyond the limit', () => {
     const l = new Ledger({ maxSessions: 2 });
     l.apply({ op: 'put', key: 'k', value: '1', clientId: 'c1', requestId: 1 }, 1);

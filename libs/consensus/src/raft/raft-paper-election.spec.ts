@@ -176,6 +176,19 @@ describe('§5.2 Leader election', () => {
     },
   );
 
+  it('a follower rejecting a higher-term candidate adopts the term but keeps its election timer running', () => {
+    // "If election timeout elapses without receiving AppendEntries RPC from current leader or granting vote to
+    // candidate: convert to candidate." — Figure 2 (a rejected vote request does not reset the timer)
+    const r = raftWithLog('a', ids, [1, 2], 2);
+    for (let i = 0; i < ELECTION - 1; i++) r.tick();
+    r.step({ type: 'requestVote', from: 'b', to: 'a', term: 3, index: 1, logTerm: 1 });
+    expect(takeMessages(r)[0]).toMatchObject({ reject: true, term: 3 });
+    expect(r.electionElapsed).toBe(ELECTION - 1);
+    r.step({ type: 'requestVote', from: 'c', to: 'a', term: 4, index: 2, logTerm: 2 });
+    expect(takeMessages(r)[0]).toMatchObject({ reject: false, term: 4 });
+    expect(r.electionElapsed).toBe(0);
+  });
+
   it('randomizes election timeouts within [electionTimeout, 2 * electionTimeout)', () => {
     // "Raft uses randomized election timeouts to ensure that split votes are rare ... chosen randomly from a
     // fixed interval (e.g., 150–300ms)." — §5.2

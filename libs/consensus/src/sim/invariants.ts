@@ -7,7 +7,8 @@ export type InvariantName =
   | 'LeaderCompleteness'
   | 'StateMachineSafety'
   | 'Linearizability'
-  | 'Progress';
+  | 'Progress'
+  | 'CoreAssertion';
 
 export class InvariantViolation extends Error {
   constructor(

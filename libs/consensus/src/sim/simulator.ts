@@ -118,8 +118,12 @@ export class Simulation {
           `history of key "${lin.key}" has no linearization`,
           this.now,
         );
-    } catch (e) {
-      if (!(e instanceof InvariantViolation)) throw e;
+    } catch (thrown) {
+      // An assertion inside the core (e.g. "conflict within committed") is a detected safety failure too.
+      const e =
+        thrown instanceof InvariantViolation
+          ? thrown
+          : new InvariantViolation('CoreAssertion', (thrown as Error).message, this.now);
       result.ok = false;
       result.violation = { invariant: e.invariant, message: e.message, step: e.step };
       this.trace(`VIOLATION ${e.message}`);
@@ -192,7 +196,7 @@ export class Simulation {
     for (const due of this.restarts.filter((x) => x.at <= this.now)) this.restart(due.id);
     this.restarts = this.restarts.filter((x) => x.at > this.now);
     if (rng.chance(this.faults.crashRate)) this.crash(rng.pick(this.replicas), rng.range(20, 400));
-    const leader = this.replicas.find((r) => r.alive && r.core.role === 'leader');
+    const leader = this.currentLeader();
     // Leader churn leaves uncommitted tails of several terms behind, the setting of the paper's Figure 8.
     if (leader && rng.chance(this.faults.leaderCrashRate)) this.crash(leader, rng.range(10, 150));
     if (leader?.alive && rng.chance(this.faults.membershipRate)) this.changeMembership(leader);
@@ -253,7 +257,7 @@ export class Simulation {
     const rng = this.rng;
     const shuffled = rng.shuffle(this.ids);
     const kind = rng.pick(['split', 'oneWay', 'deafLeader', 'muteLeader'] as const);
-    const leader = this.replicas.find((r) => r.alive && r.core.role === 'leader')?.id ?? shuffled[0];
+    const leader = this.currentLeader()?.id ?? shuffled[0];
     if (kind === 'split') {
       const cut = rng.range(1, shuffled.length - 1);
       this.network.partition(shuffled.slice(0, cut), shuffled.slice(cut));
@@ -285,7 +289,7 @@ export class Simulation {
   /** After healing, every replica is brought back into the configuration so that all must converge. */
   private restoreMembership(): void {
     if (this.now % 20 !== 0) return;
-    const leader = this.replicas.find((r) => r.alive && r.core.role === 'leader');
+    const leader = this.currentLeader();
     if (leader && leader.core.status().voters.length < this.ids.length) this.changeMembership(leader);
   }
 
@@ -321,6 +325,15 @@ export class Simulation {
         if (r.alive) r.onClientRequest(d.request);
       }
     }
+  }
+
+  /** The live leader of the highest term: a deposed leader that has not heard the news may linger. */
+  private currentLeader(): SimReplica | undefined {
+    let best: SimReplica | undefined;
+    for (const r of this.replicas) {
+      if (r.alive && r.core.role === 'leader' && (!best || r.core.term > best.core.term)) best = r;
+    }
+    return best;
   }
 
   private leaders(): [NodeId, number, LogView][] {
