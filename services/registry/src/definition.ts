@@ -3,6 +3,7 @@ import { RegistryModule } from './registry.module';
 
 export const registryService: ServiceDefinition = {
   name: 'registry',
-  module: () => RegistryModule,
-  usesMongo: true,
+  module: (_config, env) => RegistryModule.forRoot(env),
+  // The registry opens its own database connection (see RegistryModule) for agents and handoffs.
+  usesMongo: false,
 };

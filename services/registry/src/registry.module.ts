@@ -1,5 +1,59 @@
-import { Module } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import mongoose from 'mongoose';
+import { LOGGER } from '@ossa/messaging';
+import { HealthRegistry, type Logger } from '@ossa/observability';
+import { databaseName, mongoHealthCheck } from '@ossa/persistence';
+import { ServiceConfig } from '@ossa/runtime';
+import type { RegistryStore } from './agents/agent.record';
+import { AgentsHandlers } from './agents/agents.handlers';
+import { MemoryRegistryStore } from './agents/memory-registry.store';
+import { MongoRegistryStore } from './agents/mongo-registry.store';
+import { HandoffHandlers } from './handoff/handoff.handlers';
+import { HandoffService } from './handoff/handoff.service';
+import { RegistryWorkers } from './handoff/registry-workers';
+import { loadRegistryConfig, RegistryConfig } from './registry-config';
+import { RegistryMetrics } from './registry.metrics';
+import { REGISTRY_STORE } from './registry.tokens';
 
-/** The registry service's feature module: its handlers and domain wiring live here. */
+@Injectable()
+class StoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(REGISTRY_STORE) private readonly store: RegistryStore & { connection?: mongoose.Connection }) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+    await this.store.connection?.close();
+  }
+}
+
+/** Agents and handoff negotiation over `ossa.registry.*` and the `OSSA_TASKS` stream. */
 @Module({})
-export class RegistryModule {}
+export class RegistryModule {
+  static forRoot(env: Record<string, string | undefined>): DynamicModule {
+    return {
+      module: RegistryModule,
+      imports: [TerminusModule],
+      providers: [
+        { provide: RegistryConfig, useValue: loadRegistryConfig(env) },
+        {
+          provide: REGISTRY_STORE,
+          inject: [ServiceConfig, HealthRegistry, HealthIndicatorService, LOGGER],
+          useFactory: async (config: ServiceConfig, health: HealthRegistry, indicators: HealthIndicatorService, logger: Logger): Promise<RegistryStore> => {
+            if (!config.MONGO_URL) {
+              logger.warn('MONGO_URL is not set: agents and handoffs live in this process only and are lost on restart');
+              return new MemoryRegistryStore();
+            }
+            const connection = await mongoose.createConnection(config.MONGO_URL, { dbName: databaseName(config.MONGO_DB_PREFIX, 'registry'), serverSelectionTimeoutMS: 5000 }).asPromise();
+            health.register('mongodb', mongoHealthCheck(connection, indicators));
+            return Object.assign(await MongoRegistryStore.open(connection), { connection });
+          },
+        },
+        RegistryMetrics,
+        HandoffService,
+        AgentsHandlers,
+        HandoffHandlers,
+        RegistryWorkers,
+        StoreCloser,
+      ],
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import type { AwardAck, BidInvitation, BidReply, HandoffRequestDto } from '@ossa/contracts';
+import type { NatsConnectionService } from '@ossa/messaging';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export type BidOutcome =
+  | { agentId: string; kind: 'bid'; confidence: number; price?: number; estimatedDurationMs?: number }
+  | { agentId: string; kind: 'declined'; reason?: string }
+  /** Nobody listens on the agent's bid subject: it does not take part in bidding and is judged on its record. */
+  | { agentId: string; kind: 'not_bidding' }
+  | { agentId: string; kind: 'silent' };
+
+function isNoResponders(err: unknown): boolean {
+  return (err as { code?: string })?.code === '503';
+}
+
+/** Contract net: invite agents to bid on `<prefix>.agents.<id>.bid` and wait up to the bid window. */
+export async function collectBids(nats: NatsConnectionService, agentIds: string[], invitation: Omit<BidInvitation, 'deadline'>, windowMs: number): Promise<BidOutcome[]> {
+  const body = encoder.encode(JSON.stringify({ ...invitation, deadline: new Date(Date.now() + windowMs).toISOString() } satisfies BidInvitation));
+  return Promise.all(
+    agentIds.map(async (agentId): Promise<BidOutcome> => {
+      try {
+        const reply = await nats.nc.request(nats.subjects.agent(agentId, 'bid'), body, { timeout: windowMs });
+        const parsed = JSON.parse(decoder.decode(reply.data)) as BidReply;
+        if ('bid' in parsed && parsed.bid === true) {
+          const confidence = typeof parsed.confidence === 'number' && parsed.confidence >= 0 && parsed.confidence <= 1 ? parsed.confidence : 1;
+          return { agentId, kind: 'bid', confidence, price: parsed.price, estimatedDurationMs: parsed.estimatedDurationMs };
+        }
+        return { agentId, kind: 'declined', reason: 'reason' in parsed ? parsed.reason : undefined };
+      } catch (err) {
+        if (isNoResponders(err)) return { agentId, kind: 'not_bidding' };
+        if (err instanceof SyntaxError) return { agentId, kind: 'declined', reason: 'unreadable bid' };
+        return { agentId, kind: 'silent' };
+      }
+    }),
+  );
+}
+
+/** Tells the winner; true when it confirms, or when it has no listener (the durable assignment reaches it later). */
+export async function award(nats: NatsConnectionService, agentId: string, negotiationId: string, task: HandoffRequestDto, timeoutMs: number): Promise<boolean> {
+  try {
+    const reply = await nats.nc.request(nats.subjects.agent(agentId, 'award'), encoder.encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), { timeout: timeoutMs });
+    const ack = JSON.parse(decoder.decode(reply.data)) as AwardAck;
+    return ack.accepted === true;
+  } catch (err) {
+    return isNoResponders(err);
+  }
+}

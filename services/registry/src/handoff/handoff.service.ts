@@ -1,0 +1,167 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { describeMissing, findCandidates, rankCandidates, scoreCandidate, type HandoffTask, type RegistryAgent, type ScoredCandidate } from '@ossa/registry';
+import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
+import { EventPublisher, LedgerClient, LOGGER, NatsConnectionService } from '@ossa/messaging';
+import type { Logger } from '@ossa/observability';
+import type { AgentRecord, RegistryStore } from '../agents/agent.record';
+import { RegistryConfig } from '../registry-config';
+import { REGISTRY_STORE } from '../registry.tokens';
+import { RegistryMetrics } from '../registry.metrics';
+import { award, collectBids, type BidOutcome } from './bidding';
+
+export interface NegotiationRecord {
+  id: string;
+  taskId: string;
+  selectedAgent: string;
+  candidates: { agentId: string; score: number; breakdown: ScoredCandidate['breakdown']; bid?: BidOutcome['kind'] }[];
+  rounds: number;
+  status: 'assigned' | 'already_assigned' | 'reassigned';
+  durationMs: number;
+}
+
+export interface NegotiateOptions {
+  /** Failover: the failed agent the task leaves; the claim moves only if the task is still its. */
+  from?: string;
+}
+
+const assignmentKey = (taskId: string) => `handoff/task/${taskId}/assignee`;
+
+/**
+ * Handoff negotiation: candidates from the registry, scored by the core, invited to bid (contract net);
+ * the winner is claimed with compare-and-set in the coordination ledger, so racing registry instances
+ * still assign a task to exactly one agent, then awarded, loaded and sent the task durably.
+ */
+@Injectable()
+export class HandoffService {
+  constructor(
+    @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
+    @Inject(RegistryConfig) private readonly config: RegistryConfig,
+    @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
+    @Inject(LedgerClient) private readonly ledger: LedgerClient,
+    @Inject(EventPublisher) private readonly events: EventPublisher,
+    @Inject(RegistryMetrics) private readonly metrics: RegistryMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async negotiate(task: HandoffRequestDto, options: NegotiateOptions = {}): Promise<NegotiationRecord> {
+    const started = performance.now();
+    const id = randomUUID();
+    if (!options.from) {
+      const existing = await this.store.getHandoff(task.id);
+      if (existing?.status === 'assigned') return this.record(id, task.id, existing.agentId, [], 0, 'already_assigned', started);
+    }
+    const now = Date.now();
+    const wanted = (task.requiredCapabilities ?? []).flatMap((r) => [r.capabilityId, ...(r.alternatives ?? [])]);
+    const pool = (await this.store.agentsWithCapabilities(wanted)) as unknown as RegistryAgent[];
+    const exclude = new Set<string>(options.from ? [options.from] : []);
+    const search = findCandidates(task as unknown as HandoffTask, pool, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS, excludeAgentIds: exclude });
+    if (search.outcome === 'missing_capability') {
+      throw new OssaError('NOT_FOUND', `No agent offers ${describeMissing(search.missing)}`, search.missing.map((m) => ({ field: 'requiredCapabilities', message: `no agent offers ${m.capabilityId}${m.version ? ` ${m.version}` : ''}`, value: m })));
+    }
+    if (search.outcome === 'capacity_exceeded') {
+      throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `all ${search.full} capable agents are busy or at maxLoad` }]);
+    }
+    if (search.outcome === 'unavailable') {
+      throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `${search.unavailable} capable agents, none available (offline, failed, in maintenance or silent)` }]);
+    }
+    const ranked = rankCandidates(search.candidates.map((c) => scoreCandidate(task as unknown as HandoffTask, c.agent, c.matches, now)));
+    const seen: NegotiationRecord['candidates'] = [];
+    let rounds = 0;
+    for (let offset = 0; offset < ranked.length; offset += this.config.MAX_BIDDERS) {
+      rounds++;
+      const round = ranked.slice(offset, offset + this.config.MAX_BIDDERS);
+      const bids = await collectBids(this.nats, round.map((c) => c.agentId), { negotiationId: id, taskId: task.id, task, bidWindowMs: this.config.BID_WINDOW_MS }, this.config.BID_WINDOW_MS);
+      const byAgent = new Map(bids.map((b) => [b.agentId, b]));
+      for (const c of round) seen.push({ agentId: c.agentId, score: c.score, breakdown: c.breakdown, bid: byAgent.get(c.agentId)?.kind });
+      // Bidders and agents that do not bid are eligible; a bid's confidence scales its score.
+      const eligible = round
+        .map((c) => ({ c, b: byAgent.get(c.agentId)! }))
+        .filter(({ b }) => b.kind === 'bid' || b.kind === 'not_bidding')
+        .map(({ c, b }) => ({ agentId: c.agentId, final: c.score * (b.kind === 'bid' ? b.confidence : 1) }))
+        .sort((x, y) => y.final - x.final || (x.agentId < y.agentId ? -1 : 1));
+      for (const { agentId } of eligible) {
+        const outcome = await this.tryAssign(task, agentId, id, options.from);
+        if (outcome === 'assigned') {
+          const status = options.from ? 'reassigned' : 'assigned';
+          const record = this.record(id, task.id, agentId, seen, rounds, status, started);
+          this.metrics.handoff(record.durationMs / 1000, rounds);
+          await this.events.publish(EVENT_NAMES.handoffCompleted, record, { id: `handoffCompleted:${task.id}:${agentId}:${options.from ?? 'first'}` });
+          return record;
+        }
+        if (typeof outcome === 'object') return this.record(id, task.id, outcome.assignedTo, seen, rounds, 'already_assigned', started);
+      }
+    }
+    throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `all ${ranked.length} capable agents declined, were silent, or filled up` }]);
+  }
+
+  /** Claim (ledger CAS), load, award and deliver; undoes the claim when the agent cannot take the task. */
+  private async tryAssign(task: HandoffRequestDto, agentId: string, negotiationId: string, from?: string): Promise<'assigned' | 'next' | { assignedTo: string }> {
+    const key = assignmentKey(task.id);
+    const claim = await this.ledger.compareAndSet(key, from, agentId);
+    if (claim && !claim.applied) {
+      if (claim.value && claim.value !== from) return { assignedTo: claim.value };
+      return 'next';
+    }
+    const handoff = { taskId: task.id, agentId, negotiationId, status: 'assigned' as const, task: JSON.parse(JSON.stringify(task)), assignedAt: new Date().toISOString(), failovers: 0 };
+    if (!claim && !from && !(await this.store.insertHandoffIfAbsent(handoff))) {
+      const existing = await this.store.getHandoff(task.id);
+      return existing ? { assignedTo: existing.agentId } : 'next';
+    }
+    const release = async () => {
+      if (claim) await this.ledger.compareAndSet(key, agentId, from);
+      else if (!from) await this.store.completeHandoff(task.id, agentId, 'failed', new Date().toISOString());
+    };
+    const loaded = await this.store.adjustLoad(agentId, 1);
+    if (!loaded) {
+      await release();
+      return 'next';
+    }
+    if (!(await award(this.nats, agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS))) {
+      await this.store.adjustLoad(agentId, -1);
+      await release();
+      return 'next';
+    }
+    if (from) {
+      await this.store.reassignHandoff(task.id, from, agentId, negotiationId);
+      await this.store.adjustLoad(from, -1).catch(() => null);
+    } else if (claim) {
+      await this.store.putHandoff(handoff);
+    }
+    // The agent may be offline now: the task waits for it on its own subject in the tasks stream.
+    await this.nats.js.publish(`${this.nats.subjects.prefix}.tasks.assigned.${agentId}`, new TextEncoder().encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), {
+      msgID: `assigned:${task.id}:${agentId}:${negotiationId}`,
+    });
+    return 'assigned';
+  }
+
+  private record(id: string, taskId: string, selectedAgent: string, candidates: NegotiationRecord['candidates'], rounds: number, status: NegotiationRecord['status'], started: number): NegotiationRecord {
+    return { id, taskId, selectedAgent, candidates, rounds, status, durationMs: Math.round((performance.now() - started) * 100) / 100 };
+  }
+
+  /** Hands every in-flight task of a failed agent to others, most urgent first (docs/registry.md). */
+  async failover(agent: AgentRecord): Promise<{ reassigned: string[]; stranded: string[] }> {
+    const handoffs = await this.store.handoffsOf(agent.id);
+    const order = { critical: 0, high: 1, medium: 2, low: 3 } as Record<string, number>;
+    handoffs.sort((a, b) => {
+      const ta = a.task as { priority?: string; deadline?: string };
+      const tb = b.task as { priority?: string; deadline?: string };
+      return (order[ta.priority ?? 'low'] ?? 3) - (order[tb.priority ?? 'low'] ?? 3) || (ta.deadline ?? '9').localeCompare(tb.deadline ?? '9') || a.taskId.localeCompare(b.taskId);
+    });
+    const reassigned: string[] = [];
+    const stranded: string[] = [];
+    for (const h of handoffs) {
+      try {
+        const r = await this.negotiate(h.task as unknown as HandoffRequestDto, { from: agent.id });
+        if (r.status === 'reassigned') {
+          reassigned.push(h.taskId);
+          this.metrics.failover();
+        }
+      } catch (err) {
+        stranded.push(h.taskId);
+        this.logger.warn({ err, taskId: h.taskId, agentId: agent.id }, 'failover found no agent for the task');
+      }
+    }
+    return { reassigned, stranded };
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsRegistry } from '@ossa/observability';
+import type { RegistryStore } from './agents/agent.record';
+import { REGISTRY_STORE } from './registry.tokens';
+
+@Injectable()
+export class RegistryMetrics {
+  private readonly latency: Histogram;
+  private readonly rounds: Histogram;
+  private readonly failovers: Counter;
+  private readonly failures: Counter<'reason'>;
+
+  constructor(@Inject(MetricsRegistry) metrics: MetricsRegistry, @Inject(REGISTRY_STORE) store: RegistryStore) {
+    const registers = [metrics.registry];
+    this.latency = new Histogram({
+      name: 'ossa_handoff_seconds',
+      help: 'Time to negotiate a handoff, bids, ledger claim and award included.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.rounds = new Histogram({ name: 'ossa_handoff_rounds', help: 'Bidding rounds per negotiation.', buckets: [1, 2, 3, 5, 10], registers });
+    this.failovers = new Counter({ name: 'ossa_handoff_failovers_total', help: 'Tasks handed over again after their agent failed.', registers });
+    this.failures = new Counter({ name: 'ossa_handoff_failures_total', help: 'Submitted tasks given up (handoffFailed), by reason.', labelNames: ['reason'], registers });
+    new Gauge({
+      name: 'ossa_agents',
+      help: 'Registered agents by state.',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        const counts = await store.countByState().catch(() => ({}) as Record<string, number>);
+        this.reset();
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+  }
+
+  handoff(seconds: number, rounds: number): void {
+    this.latency.observe(seconds);
+    this.rounds.observe(rounds);
+  }
+
+  failover(): void {
+    this.failovers.inc();
+  }
+
+  failed(reason: string): void {
+    this.failures.inc({ reason });
+  }
+}

@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import type { NatsConnection } from 'nats';
+import { subjectsFor, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
+import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
+import { databaseName } from '@ossa/persistence';
+import { startService, type RunningService } from '@ossa/runtime';
+import { deleteStreams, isErrorEnvelope, mongoUrlOrWarn, natsUrl, requestJson, serviceEnv, startLedger, testConnection, uniquePrefix } from '@ossa/testing';
+import { registryService } from '../../services/registry/src/definition';
+
+jest.setTimeout(120_000);
+
+const sla = { responseTimeMs: 1000, availabilityPercent: 99.9, throughputPerSecond: 100, errorRatePercent: 0.1, recoveryTimeMs: 5000 };
+
+function agent(id: string, extra: Record<string, unknown> = {}, capability = 'data-processing', version = '1.0') {
+  return {
+    id,
+    name: `Worker ${id}`,
+    type: 'executor',
+    capabilities: [{ id: capability, name: capability, version, parameters: [], constraints: [], cost: { baseUnits: 10, scalingFactor: 1.5, currency: 'tokens', budgetRequired: true }, sla }],
+    state: 'available',
+    currentLoad: 0,
+    maxLoad: 10,
+    sla,
+    trustScore: 0.9,
+    lastHeartbeat: new Date().toISOString(),
+    metadata: { version: '1.0', framework: 'ossa', region: 'us-west-2', tags: ['worker'], owner: 'system', createdAt: new Date().toISOString(), lastUpdated: new Date().toISOString() },
+    ...extra,
+  };
+}
+
+function task(id: string, capability = 'data-processing', extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    workflowId: 'wf-1',
+    requiredCapabilities: [{ capabilityId: capability, version: '1.0', parameters: {}, alternatives: [], weight: 1 }],
+    priority: 'high',
+    deadline: new Date(Date.now() + 3_600_000).toISOString(),
+    budget: { maxTokens: 1000, maxCost: 100, currency: 'USD' },
+    slaRequirements: { responseTimeMs: 5000, availabilityPercent: 99.5 },
+    metadata: { createdBy: 'user-1', createdAt: new Date().toISOString(), estimatedDuration: 60, complexity: 'moderate', category: 'data-processing' },
+    ...extra,
+  };
+}
+
+interface Negotiation {
+  id: string;
+  taskId: string;
+  selectedAgent: string;
+  candidates: { agentId: string; score: number; breakdown: Record<string, number>; bid?: string }[];
+  rounds: number;
+  status: string;
+}
+
+const mongoUrl = mongoUrlOrWarn('registry with MongoDB state');
+const describeMongo = mongoUrl ? describe : describe.skip;
+
+describeMongo('registry service over NATS with MongoDB state', () => {
+  const prefix = uniquePrefix('registry');
+  const subjects = subjectsFor(prefix);
+  const env = serviceEnv(prefix, { MONGO_URL: mongoUrl!, REGISTRY_MAX_AGENTS: '40', BID_WINDOW_MS: '300', HEARTBEAT_TIMEOUT_MS: '3000', SWEEP_INTERVAL_MS: '250' });
+  let nc: NatsConnection;
+  const running: RunningService[] = [];
+  const ask = <T>(action: string, body: unknown, timeoutMs = 10_000) => requestJson<T>(nc, subjects.request('registry', action), body, { timeoutMs });
+  // Agents registered through `register` keep sending heartbeats (the sweeper fails silent ones after 3 s).
+  const alive = new Set<string>();
+  let beating: NodeJS.Timeout;
+  const register = async <T = { created: boolean; agent: { id: string; name: string } }>(a: { id: string }) => {
+    const reply = await ask<T>('agent.register', a);
+    if (!isErrorEnvelope(reply)) alive.add(a.id);
+    return reply;
+  };
+  const deregister = async (agentId: string) => {
+    alive.delete(agentId);
+    return ask('agent.deregister', { agentId });
+  };
+
+  beforeAll(async () => {
+    nc = await testConnection();
+    running.push(...(await startLedger(serviceEnv(prefix))));
+    running.push(await startService(registryService, env));
+    beating = setInterval(() => {
+      for (const agentId of alive) void ask('agent.heartbeat', { agentId }).catch(() => undefined);
+    }, 800);
+  });
+
+  // Only the current test's agents keep beating: FerretDB on SQLite serialises writes.
+  afterEach(() => alive.clear());
+
+  afterAll(async () => {
+    clearInterval(beating);
+    await Promise.allSettled(running.map((s) => s.close()));
+    const db = await mongoose.createConnection(mongoUrl!, { dbName: databaseName(prefix, 'registry') }).asPromise();
+    await db.dropDatabase();
+    await db.close();
+    await deleteStreams(nc, subjects);
+    await nc.drain();
+  });
+
+  it('registers, updates, lists with filters and pages, heartbeats and deregisters agents', async () => {
+    const first = await register<{ created: boolean; agent: { id: string } }>(agent('lst-1'));
+    expect(first.created).toBe(true);
+    const again = await register<{ created: boolean; agent: { name: string } }>(agent('lst-1', { name: 'Renamed' }));
+    expect(again).toMatchObject({ created: false, agent: { name: 'Renamed' } });
+    await register(agent('lst-2', { metadata: { region: 'eu-west-1', tags: ['gpu'] } }, 'rendering', '2.1'));
+    await register(agent('lst-3', {}, 'rendering', '1.4'));
+    expect(await ask('agent.get', { agentId: 'lst-1' })).toMatchObject({ id: 'lst-1', name: 'Renamed', state: 'available' });
+    const rendering = await ask<{ agents: { id: string }[] }>('agent.list', { capability: 'rendering' });
+    expect(rendering.agents.map((a) => a.id)).toEqual(['lst-2', 'lst-3']);
+    const v2 = await ask<{ agents: { id: string }[] }>('agent.list', { capability: 'rendering', version: '2.0' });
+    expect(v2.agents.map((a) => a.id)).toEqual(['lst-2']);
+    expect((await ask<{ agents: { id: string }[] }>('agent.list', { region: 'eu-west-1' })).agents.map((a) => a.id)).toEqual(['lst-2']);
+    expect((await ask<{ agents: { id: string }[] }>('agent.list', { tag: 'gpu' })).agents.map((a) => a.id)).toEqual(['lst-2']);
+    const page1 = await ask<{ agents: { id: string }[]; nextCursor: string | null }>('agent.list', { limit: 2 });
+    const page2 = await ask<{ agents: { id: string }[]; nextCursor: string | null }>('agent.list', { limit: 2, cursor: page1.nextCursor });
+    expect([...page1.agents, ...page2.agents].map((a) => a.id)).toEqual(expect.arrayContaining(['lst-1', 'lst-2', 'lst-3']));
+    const beat = await ask<{ state: string; currentLoad: number }>('agent.heartbeat', { agentId: 'lst-3', currentLoad: 4, state: 'busy' });
+    expect(beat).toMatchObject({ state: 'busy', currentLoad: 4 });
+    expect(await deregister('lst-3')).toEqual({ agentId: 'lst-3', removed: true });
+    expect(((await ask('agent.get', { agentId: 'lst-3' })) as ErrorEnvelope).error.code).toBe('NOT_FOUND');
+    for (const id of ['lst-1', 'lst-2']) await deregister(id);
+  });
+
+  it('names every bad field of an agent record', async () => {
+    const bad = agent('bad agent', { trustScore: 3, state: 'asleep', capabilities: [{ id: 'x', version: 'one', cost: { baseUnits: -1, scalingFactor: 1 } }] });
+    const reply = (await register(bad)) as ErrorEnvelope;
+    expect(reply.error.code).toBe('VALIDATION_FAILED');
+    expect(reply.error.details.map((d) => d.field)).toEqual(expect.arrayContaining(['id', 'trustScore', 'state', 'capabilities[0].version', 'capabilities[0].cost.baseUnits']));
+  });
+
+  it('hands a task to the best bidder: a decliner and a silent agent fall through, the award is confirmed and delivered durably', async () => {
+    for (const id of ['bid-decline', 'bid-silent', 'bid-yes']) await register(agent(id, {}, 'bidding-cap'));
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    const subs = [
+      nc.subscribe(subjects.agent('bid-decline', 'bid'), { callback: (_e, m) => m.respond(enc({ decline: true, reason: 'busy elsewhere' })) }),
+      nc.subscribe(subjects.agent('bid-silent', 'bid'), { callback: () => undefined }),
+      nc.subscribe(subjects.agent('bid-yes', 'bid'), { callback: (_e, m) => m.respond(enc({ bid: true, price: 12, confidence: 0.9 })) }),
+      nc.subscribe(subjects.agent('bid-yes', 'award'), { callback: (_e, m) => m.respond(enc({ accepted: true })) }),
+    ];
+    const negotiation = await ask<Negotiation>('handoff.initiate', task('bid-task', 'bidding-cap'));
+    for (const s of subs) s.unsubscribe();
+    expect(negotiation).toMatchObject({ taskId: 'bid-task', selectedAgent: 'bid-yes', status: 'assigned', rounds: 1 });
+    const bids = Object.fromEntries(negotiation.candidates.map((c) => [c.agentId, c.bid]));
+    expect(bids).toEqual({ 'bid-decline': 'declined', 'bid-silent': 'silent', 'bid-yes': 'bid' });
+    for (const c of negotiation.candidates) expect(Object.keys(c.breakdown).sort()).toEqual(['capability', 'cost', 'deadline', 'load', 'sla', 'trust']);
+    expect(await ask('agent.get', { agentId: 'bid-yes' })).toMatchObject({ currentLoad: 1 });
+
+    // The assignment waits in the tasks stream on the agent's own subject.
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-spec', subjects });
+    const assigned = await nats.jsm.streams.getMessage(subjects.streams.tasks, { last_by_subj: `${prefix}.tasks.assigned.bid-yes` });
+    expect(JSON.parse(new TextDecoder().decode(assigned.data))).toMatchObject({ taskId: 'bid-task', agentId: 'bid-yes' });
+    const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'));
+    await nats.drain();
+    expect(events.map((m) => (JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).data.taskId)).toContain('bid-task');
+
+    // Asking again for the same task returns the existing assignment.
+    expect(await ask<Negotiation>('handoff.initiate', task('bid-task', 'bidding-cap'))).toMatchObject({ selectedAgent: 'bid-yes', status: 'already_assigned' });
+    const done = await ask<{ status: string; currentLoad: number }>('task.complete', { taskId: 'bid-task', agentId: 'bid-yes' });
+    expect(done).toMatchObject({ status: 'completed', currentLoad: 0 });
+  });
+
+  it('names a missing capability, and says when every capable agent is full', async () => {
+    const missing = (await ask('handoff.initiate', task('nobody', 'quantum-annealing'))) as ErrorEnvelope;
+    expect(missing.error.code).toBe('NOT_FOUND');
+    expect(missing.error.message).toContain('quantum-annealing');
+    await register(agent('full-1', { currentLoad: 2, maxLoad: 2 }, 'scarce'));
+    const full = (await ask('handoff.initiate', task('too-much', 'scarce'))) as ErrorEnvelope;
+    expect(full.error).toMatchObject({ code: 'AGENT_CAPACITY_EXCEEDED', message: 'Agent capacity exceeded' });
+  });
+
+  it('refuses registration past maxAgents with AGENT_CAPACITY_EXCEEDED', async () => {
+    const { agents } = await ask<{ agents: unknown[] }>('agent.list', { limit: 1000 });
+    for (let i = agents.length; i < 40; i++) await ask('agent.register', agent(`cap-${i}`, {}, 'filler'));
+    const refused = (await ask('agent.register', agent('one-too-many', {}, 'filler'))) as ErrorEnvelope;
+    expect(refused.error).toMatchObject({ code: 'AGENT_CAPACITY_EXCEEDED', message: 'Agent capacity exceeded' });
+    for (let i = agents.length; i < 40; i++) await deregister(`cap-${i}`);
+  });
+
+  it('two registry instances racing on one task assign it to exactly one agent', async () => {
+    const second = await startService(registryService, { ...env, INSTANCE_ID: `registry-b-${randomBytes(2).toString('hex')}` });
+    for (const id of ['race-a', 'race-b', 'race-c']) await register(agent(id, {}, 'racing'));
+    const direct = (instance: RunningService) => requestJson<Negotiation>(nc, subjects.request('registry', 'handoff.initiate'), task('race-task', 'racing'), { timeoutMs: 10_000 }).then((r) => ({ r, instance: instance.instance }));
+    const results = await Promise.all(Array.from({ length: 8 }, () => direct(second)));
+    const winners = new Set(results.map(({ r }) => r.selectedAgent));
+    expect(winners.size).toBe(1);
+    const loads = await Promise.all(['race-a', 'race-b', 'race-c'].map((id) => ask<{ currentLoad: number }>('agent.get', { agentId: id })));
+    expect(loads.map((a) => a.currentLoad).reduce((x, y) => x + y, 0)).toBe(1);
+    await second.close();
+  });
+
+  it('marks an agent whose heartbeats stopped as failed and hands its tasks to another, never to two', async () => {
+    await ask('agent.register', agent('fo-dying', { trustScore: 1 }, 'failover-cap'));
+    const first = await ask<Negotiation>('handoff.initiate', task('fo-task', 'failover-cap'));
+    expect(first.selectedAgent).toBe('fo-dying');
+    await register(agent('fo-healthy', { trustScore: 0.5 }, 'failover-cap'));
+    // fo-healthy keeps beating (registered through `register`); fo-dying never beats.
+    const failed = await new Promise<EventEnvelope<{ agentId: string; inFlight: string[] }>>((resolve) => {
+      const sub = nc.subscribe(subjects.event('agentFailed'), {
+        callback: (_e, m) => {
+          const ev = JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<{ agentId: string; inFlight: string[] }>;
+          if (ev.data.agentId === 'fo-dying') {
+            sub.unsubscribe();
+            resolve(ev);
+          }
+        },
+      });
+    });
+    expect(failed.data.inFlight).toEqual(['fo-task']);
+    const reassigned = await new Promise<EventEnvelope<Negotiation>>((resolve) => {
+      const check = async () => {
+        const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-fo', subjects });
+        const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'));
+        await nats.drain();
+        const found = events.map((m) => JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).find((e) => e.data.taskId === 'fo-task' && e.data.status === 'reassigned');
+        if (found) resolve(found);
+        else setTimeout(check, 200);
+      };
+      void check();
+    });
+    expect(reassigned.data.selectedAgent).toBe('fo-healthy');
+    expect(await ask('agent.get', { agentId: 'fo-dying' })).toMatchObject({ state: 'failed' });
+    expect(await ask('agent.get', { agentId: 'fo-healthy' })).toMatchObject({ currentLoad: 1 });
+  });
+
+  it('handles a burst of submitted tasks through OSSA_TASKS: nothing lost, nothing assigned twice', async () => {
+    const workers = Array.from({ length: 10 }, (_, i) => `burst-${i}`);
+    for (const id of workers) await register(agent(id, { maxLoad: 1000 }, 'burst-cap'));
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-burst', subjects });
+    const count = Number(process.env.OSSA_TEST_BURST ?? 300);
+    const published = await Promise.all(
+      Array.from({ length: count }, (_, i) => nats.js.publish(subjects.tasksSubmit, new TextEncoder().encode(JSON.stringify(task(`burst-task-${i}`, 'burst-cap'))), { msgID: `burst-task-${i}` })),
+    );
+    expect(published.every((p) => !p.duplicate)).toBe(true);
+    const seen = new Map<string, string>();
+    await new Promise<void>((resolve) => {
+      const poll = async () => {
+        const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'), 100_000);
+        for (const m of events) {
+          const e = (JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).data;
+          if (e.taskId.startsWith('burst-task-') && e.status === 'assigned') {
+            expect(seen.get(e.taskId) ?? e.selectedAgent).toBe(e.selectedAgent);
+            seen.set(e.taskId, e.selectedAgent);
+          }
+        }
+        if (seen.size >= count) resolve();
+        else setTimeout(poll, 250);
+      };
+      void poll();
+    });
+    const loads = await Promise.all(workers.map((id) => ask<{ currentLoad: number }>('agent.get', { agentId: id })));
+    expect(loads.map((a) => a.currentLoad).reduce((x, y) => x + y, 0)).toBe(count);
+    await nats.drain();
+  });
+
+  it('refuses a malformed handoff request naming the fields', async () => {
+    const reply = (await ask('handoff.initiate', { id: 'x', priority: 'urgent', requiredCapabilities: [] })) as ErrorEnvelope;
+    expect(isErrorEnvelope(reply)).toBe(true);
+    expect(reply.error.details.map((d) => d.field)).toEqual(expect.arrayContaining(['priority', 'requiredCapabilities']));
+  });
+});
