@@ -42,6 +42,33 @@ export class LedgerClient {
     return parsed as T;
   }
 
+  /**
+   * Compare-and-set through consensus: `value` replaces `expected` (absent: "no value yet"; value absent:
+   * delete). Resolves with whether it applied and the value now; null when no consensus replica runs.
+   */
+  async compareAndSet(key: string, expected: string | undefined, value: string | undefined): Promise<{ applied: boolean; value: string | null; index: number } | null> {
+    const command: LedgerCommand = { op: 'cas', key, clientId: this.clientId, requestId: ++this.requestId };
+    if (expected !== undefined) command.expected = expected;
+    if (value !== undefined) command.value = value;
+    try {
+      const reply = await this.request<LedgerProposeReply>('propose', command, this.timeoutMs);
+      return { applied: reply.result.applied, value: reply.result.value, index: reply.index };
+    } catch (err) {
+      if (isNoResponders(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Linearizable read of one key; null when no consensus replica runs. */
+  async read(key: string): Promise<string | null | undefined> {
+    try {
+      return (await this.request<{ value: string | null }>('read', { key }, this.timeoutMs)).value;
+    } catch (err) {
+      if (isNoResponders(err)) return undefined;
+      throw err;
+    }
+  }
+
   /** Writes `value` under `key` and reports how (and whether) it was agreed. */
   async record(key: string, value: string, requested?: string): Promise<LedgerRecord> {
     let status: StatusReply;
