@@ -60,10 +60,11 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
   });
 
   it('elects one leader that every replica follows', async () => {
+    const { leader, term } = await cluster.leaderNow();
+    // Each replica logs the leader it learns of; wait for all three to name this one in this term.
+    await Promise.all(cluster.ids.map((id) => cluster.children.get(id)!.waitForLog((l) => l.msg === 'raft role' && l.leader === leader && l.term === term)));
     const statuses = await Promise.all(cluster.ids.map((id) => cluster.status(id)));
-    const leaders = new Set(statuses.map((s) => s.leader));
-    expect(leaders.size).toBe(1);
-    const leader = [...leaders][0]!;
+    expect(new Set(statuses.map((s) => s.leader))).toEqual(new Set([leader]));
     expect(statuses.find((s) => s.replicaId === leader)!.role).toBe('leader');
     expect(statuses.filter((s) => s.role === 'follower')).toHaveLength(2);
   });
@@ -91,8 +92,8 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
   });
 
   it('loses no acknowledged proposal when the leader is killed with -9 under load, and a new leader serves', async () => {
-    const before = await cluster.status('r1');
-    const oldLeader = before.leader!;
+    const before = await cluster.leaderNow();
+    const oldLeader = before.leader;
     const successor = cluster.nextLeader(before.term);
     let killed = false;
     const acked = await load(cluster, 'kill9', 120, 6, (n) => {
@@ -116,8 +117,8 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
   });
 
   it('an isolated leader cannot commit and says so; the majority elects another and keeps going; all converge after healing', async () => {
-    const { leader, term } = await cluster.status('r1');
-    const isolated = leader!;
+    const { leader, term } = await cluster.leaderNow();
+    const isolated = leader;
     const others = cluster.ids.filter((id) => id !== isolated);
     const successor = cluster.nextLeader(term);
     await cluster.isolate(isolated, others);
@@ -162,8 +163,8 @@ describe('Raft consensus: five replicas', () => {
   });
 
   it('tolerates two failures (f = 2), the leader among them', async () => {
-    const { leader, term } = await cluster.status('a');
-    const victims = [leader!, cluster.ids.find((id) => id !== leader)!];
+    const { leader, term } = await cluster.leaderNow();
+    const victims = [leader, cluster.ids.find((id) => id !== leader)!];
     const successor = cluster.nextLeader(term);
     await Promise.all(victims.map((id) => cluster.kill(id)));
     await successor;
@@ -206,19 +207,19 @@ describeMongo('Raft consensus: three replicas, each with its own MongoDB databas
       const child = cluster.children.get(id)!;
       expect(child.logs.find((l) => l.msg === 'replica log in MongoDB')).toMatchObject({ dbName: databaseName(prefix, `consensus_${id}`) });
     }
-    const before = await cluster.status('m1');
+    const before = await cluster.leaderNow();
     const successor = cluster.nextLeader(before.term);
     let killed = false;
     const acked = await load(cluster, 'mongo', 40, 4, (n) => {
       if (n === 15 && !killed) {
         killed = true;
-        void cluster.kill(before.leader!);
+        void cluster.kill(before.leader);
       }
     });
     await successor;
     expect(acked.size).toBe(40);
-    await cluster.start(before.leader!);
-    for (const [key, value] of acked) expect(await cluster.read(key, before.leader!)).toMatchObject({ value });
+    await cluster.start(before.leader);
+    for (const [key, value] of acked) expect(await cluster.read(key, before.leader)).toMatchObject({ value });
     expectOneLeaderPerTerm(cluster);
   });
 });

@@ -75,6 +75,18 @@ export class ConsensusCluster {
     return Promise.any(waits);
   }
 
+  /** The leader as the live replicas report it; when none reports one yet, waits for the next leadership. */
+  async leaderNow(): Promise<{ leader: string; term: number }> {
+    for (;;) {
+      const live = [...this.children.entries()].filter(([, c]) => c.process.exitCode === null && c.process.signalCode === null).map(([id]) => id);
+      const statuses = await Promise.all(live.map((id) => this.status(id).catch(() => null)));
+      const known = statuses.filter((s): s is ReplicaStatus => s !== null);
+      const leaders = known.filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term);
+      if (leaders.length > 0) return { leader: leaders[0].replicaId, term: leaders[0].term };
+      await this.nextLeader(Math.max(0, ...known.map((s) => s.term)) - 1);
+    }
+  }
+
   /** Every leadership any replica has logged so far: at most one leader per term is the Election Safety check. */
   allLeaderships(): LeaderLog[] {
     const out: LeaderLog[] = [];
