@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: servers.natsUrl });
   const results: Record<string, unknown> = { store: useMongo ? 'mongodb' : 'memory' };
   const start = async (prefix: string): Promise<RunningService[]> => {
-    const env = { ...process.env, NATS_URL: servers.natsUrl, SUBJECT_PREFIX: prefix, HTTP_PORT: '0', CONSENSUS_HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', OSSA_EMBEDDED: '1', REGISTRY_MAX_AGENTS: String(total + 10), BID_WINDOW_MS: '50', MAX_BIDDERS: '3', ...(useMongo ? { MONGO_URL: servers.mongoUrl! } : { MONGO_URL: '' }) };
+    const env = { ...process.env, NATS_URL: servers.natsUrl, SUBJECT_PREFIX: prefix, HTTP_PORT: '0', CONSENSUS_HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', OSSA_EMBEDDED: '1', REGISTRY_MAX_AGENTS: String(Math.max(total, handoffAgents) + 10), BID_WINDOW_MS: '50', MAX_BIDDERS: '3', ...(useMongo ? { MONGO_URL: servers.mongoUrl! } : { MONGO_URL: '' }) };
     const ledger = await startLedger(env as Record<string, string>);
     return [...ledger, await startService(registryService, env)];
   };
