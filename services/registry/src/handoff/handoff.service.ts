@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { describeMissing, findCandidates, rankCandidates, scoreCandidate, type HandoffTask, type RegistryAgent, type ScoredCandidate } from '@ossa/registry';
+import { describeMissing, findCandidates, planFailover, rankCandidates, scoreCandidate, type HandoffTask, type RegistryAgent, type ScoredCandidate } from '@ossa/registry';
 import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
 import { EventPublisher, LedgerClient, LOGGER, NatsConnectionService } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
@@ -139,29 +139,31 @@ export class HandoffService {
     return { id, taskId, selectedAgent, candidates, rounds, status, durationMs: Math.round((performance.now() - started) * 100) / 100 };
   }
 
-  /** Hands every in-flight task of a failed agent to others, most urgent first (docs/registry.md). */
-  async failover(agent: AgentRecord): Promise<{ reassigned: string[]; stranded: string[] }> {
+  /** Hands every in-flight task of a failed agent to others in the core's failover order (docs/registry.md). */
+  async failover(agent: AgentRecord): Promise<{ reassigned: string[]; waiting: string[]; expired: string[] }> {
     const handoffs = await this.store.handoffsOf(agent.id);
-    const order = { critical: 0, high: 1, medium: 2, low: 3 } as Record<string, number>;
-    handoffs.sort((a, b) => {
-      const ta = a.task as { priority?: string; deadline?: string };
-      const tb = b.task as { priority?: string; deadline?: string };
-      return (order[ta.priority ?? 'low'] ?? 3) - (order[tb.priority ?? 'low'] ?? 3) || (ta.deadline ?? '9').localeCompare(tb.deadline ?? '9') || a.taskId.localeCompare(b.taskId);
-    });
+    const tasks = handoffs.map((h) => h.task as unknown as HandoffTask);
+    const wanted = tasks.flatMap((t) => (t.requiredCapabilities ?? []).flatMap((r) => [r.capabilityId, ...(r.alternatives ?? [])]));
+    const others = (await this.store.agentsWithCapabilities(wanted)) as unknown as RegistryAgent[];
+    const plan = planFailover(agent.id, tasks, others, Date.now(), { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
     const reassigned: string[] = [];
-    const stranded: string[] = [];
-    for (const h of handoffs) {
+    const waiting = plan.waiting.map((e) => e.task.id);
+    for (const { task } of plan.renegotiate) {
       try {
-        const r = await this.negotiate(h.task as unknown as HandoffRequestDto, { from: agent.id });
+        const r = await this.negotiate(task as unknown as HandoffRequestDto, { from: agent.id });
         if (r.status === 'reassigned') {
-          reassigned.push(h.taskId);
+          reassigned.push(task.id);
           this.metrics.failover();
         }
       } catch (err) {
-        stranded.push(h.taskId);
-        this.logger.warn({ err, taskId: h.taskId, agentId: agent.id }, 'failover found no agent for the task');
+        waiting.push(task.id);
+        this.logger.warn({ err, taskId: task.id, agentId: agent.id }, 'failover found no agent for the task');
       }
     }
-    return { reassigned, stranded };
+    for (const task of plan.expired) {
+      await this.store.completeHandoff(task.id, agent.id, 'failed', new Date().toISOString());
+      await this.events.publish(EVENT_NAMES.handoffFailed, { taskId: task.id, reason: 'DEADLINE_PASSED', failedAgent: agent.id }, { id: `handoffFailed:${task.id}` });
+    }
+    return { reassigned, waiting, expired: plan.expired.map((t) => t.id) };
   }
 }
