@@ -252,6 +252,37 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     await nats.drain();
   });
 
+  it('keeps tasks submitted while no registry runs, and a restarted registry places each exactly once', async () => {
+    const workers = ['rs-1', 'rs-2', 'rs-3'];
+    for (const id of workers) await register(agent(id, { maxLoad: 1000 }, 'restart-cap'));
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-restart', subjects });
+    const publish = (i: number) => nats.js.publish(subjects.tasksSubmit, new TextEncoder().encode(JSON.stringify(task(`rs-task-${i}`, 'restart-cap'))), { msgID: `rs-task-${i}` });
+    // First half while the registry runs; it is stopped while those are being placed; the rest while it is down.
+    for (let i = 0; i < 40; i++) await publish(i);
+    const first = running.pop()!;
+    await first.close();
+    for (let i = 40; i < 80; i++) await publish(i);
+    running.push(await startService(registryService, env));
+    const placed = new Map<string, string>();
+    await new Promise<void>((resolve) => {
+      const poll = async () => {
+        const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'), 100_000);
+        for (const m of events) {
+          const e = (JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).data;
+          if (!e.taskId.startsWith('rs-task-') || e.status !== 'assigned') continue;
+          expect(placed.get(e.taskId) ?? e.selectedAgent).toBe(e.selectedAgent);
+          placed.set(e.taskId, e.selectedAgent);
+        }
+        if (placed.size >= 80) resolve();
+        else setTimeout(poll, 250);
+      };
+      void poll();
+    });
+    const loads = await Promise.all(workers.map((id) => ask<{ currentLoad: number }>('agent.get', { agentId: id })));
+    expect(loads.map((a) => a.currentLoad).reduce((x, y) => x + y, 0)).toBe(80);
+    await nats.drain();
+  });
+
   it('refuses a malformed handoff request naming the fields', async () => {
     const reply = (await ask('handoff.initiate', { id: 'x', priority: 'urgent', requiredCapabilities: [] })) as ErrorEnvelope;
     expect(isErrorEnvelope(reply)).toBe(true);

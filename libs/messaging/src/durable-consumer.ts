@@ -51,6 +51,7 @@ export interface DurableConsumerOptions {
 /** A durable pull consumer: ack on success, nak with backoff on failure, dead-letter after max deliveries. */
 export class DurableConsumer {
   private messages?: ConsumerMessages;
+  private stopping = false;
   private loop?: Promise<void>;
   private readonly active = new Set<Promise<void>>();
   private readonly maxDeliver: number;
@@ -80,10 +81,16 @@ export class DurableConsumer {
     });
     const consumer = await this.nats.js.consumers.get(stream, durable);
     const concurrency = Math.max(1, this.options.concurrency ?? 1);
-    this.messages = await consumer.consume({ max_messages: Math.max(concurrency * 2, 16) });
+    // Pull no more than can be worked on, so a stopping consumer leaves little waiting for ack_wait.
+    this.messages = await consumer.consume({ max_messages: concurrency });
     const messages = this.messages;
     this.loop = (async () => {
       for await (const m of messages) {
+        // Pulled but not started when stopping: hand it straight back instead of letting ack_wait expire.
+        if (this.stopping) {
+          m.nak();
+          continue;
+        }
         const work = this.process(m);
         this.active.add(work);
         void work.finally(() => this.active.delete(work));
@@ -95,6 +102,7 @@ export class DurableConsumer {
   /** Stops pulling, then waits for the messages being handled. */
   async stop(): Promise<void> {
     if (!this.messages) return;
+    this.stopping = true;
     await this.messages.close();
     await this.loop;
     while (this.active.size > 0) await Promise.allSettled([...this.active]);

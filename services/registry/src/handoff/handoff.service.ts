@@ -130,7 +130,8 @@ export class HandoffService {
     }
     // The agent may be offline now: the task waits for it on its own subject in the tasks stream.
     await this.nats.js.publish(`${this.nats.subjects.prefix}.tasks.assigned.${agentId}`, new TextEncoder().encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), {
-      msgID: `assigned:${task.id}:${agentId}:${negotiationId}`,
+      // Stable per task and agent: a repeated delivery within the stream's duplicate window is dropped.
+      msgID: `assigned:${task.id}:${agentId}`,
     });
     return 'assigned';
   }

@@ -37,7 +37,7 @@ export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicatio
       filterSubject: this.nats.subjects.tasksSubmit,
       maxDeliver: 10_000,
       backoffMs: [250, 500, 1000, 2000, 5000, 10_000],
-      ackWaitMs: 60_000,
+      ackWaitMs: 10_000,
       concurrency: 16,
       handler: (m) => this.onSubmitted(m),
       logger: this.logger,
