@@ -283,6 +283,24 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     await nats.drain();
   });
 
+  it('finishes an assignment a crashed registry claimed in the ledger but never recorded', async () => {
+    await register(agent('crash-a', { trustScore: 0.5 }, 'crash-cap'));
+    await register(agent('crash-b', { trustScore: 1 }, 'crash-cap'));
+    // What a registry killed between its ledger claim and its handoff record leaves behind.
+    const claim = await requestJson<{ result: { applied: boolean } }>(nc, subjects.request('consensus', 'propose'), { op: 'cas', key: 'handoff/task/crash-task/assignee', value: 'crash-a' });
+    expect(claim.result.applied).toBe(true);
+    const reply = await ask<Negotiation>('handoff.initiate', task('crash-task', 'crash-cap'));
+    // crash-b scores higher, but the ledger already names crash-a: the task stays there and is finished.
+    expect(reply).toMatchObject({ selectedAgent: 'crash-a', status: 'already_assigned' });
+    expect(await ask('agent.get', { agentId: 'crash-a' })).toMatchObject({ currentLoad: 1 });
+    expect(await ask('agent.get', { agentId: 'crash-b' })).toMatchObject({ currentLoad: 0 });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-crash', subjects });
+    const delivered = await nats.jsm.streams.getMessage(subjects.streams.tasks, { last_by_subj: `${prefix}.tasks.assigned.crash-a` });
+    await nats.drain();
+    expect(JSON.parse(new TextDecoder().decode(delivered.data))).toMatchObject({ taskId: 'crash-task', agentId: 'crash-a' });
+    expect(await ask('task.complete', { taskId: 'crash-task', agentId: 'crash-a' })).toMatchObject({ status: 'completed', currentLoad: 0 });
+  });
+
   it('refuses a malformed handoff request naming the fields', async () => {
     const reply = (await ask('handoff.initiate', { id: 'x', priority: 'urgent', requiredCapabilities: [] })) as ErrorEnvelope;
     expect(isErrorEnvelope(reply)).toBe(true);

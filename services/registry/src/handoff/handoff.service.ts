@@ -95,22 +95,26 @@ export class HandoffService {
     throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `all ${ranked.length} capable agents declined, were silent, or filled up` }]);
   }
 
-  /** Claim (ledger CAS), load, award and deliver; undoes the claim when the agent cannot take the task. */
+  /** Claim (ledger CAS), record, load, award and deliver; undoes the claim when the agent cannot take the task. */
   private async tryAssign(task: HandoffRequestDto, agentId: string, negotiationId: string, from?: string): Promise<'assigned' | 'next' | { assignedTo: string }> {
     const key = assignmentKey(task.id);
     const claim = await this.ledger.compareAndSet(key, from, agentId);
     if (claim && !claim.applied) {
-      if (claim.value && claim.value !== from) return { assignedTo: claim.value };
-      return 'next';
+      if (!claim.value || claim.value === from) return 'next';
+      await this.recoverAssignment(task, claim.value, negotiationId);
+      return { assignedTo: claim.value };
     }
     const handoff = { taskId: task.id, agentId, negotiationId, status: 'assigned' as const, task: JSON.parse(JSON.stringify(task)), assignedAt: new Date().toISOString(), failovers: 0 };
-    if (!claim && !from && !(await this.store.insertHandoffIfAbsent(handoff))) {
+    // The record follows the claim at once. Whoever inserts it — this negotiation, or an instance recovering
+    // a claim it found without a record — loads the agent and delivers the task.
+    if (!from && !(await this.store.insertHandoffIfAbsent(handoff))) {
       const existing = await this.store.getHandoff(task.id);
-      return existing ? { assignedTo: existing.agentId } : 'next';
+      if (!existing) return 'next';
+      return existing.agentId === agentId ? 'assigned' : { assignedTo: existing.agentId };
     }
     const release = async () => {
       if (claim) await this.ledger.compareAndSet(key, agentId, from);
-      else if (!from) await this.store.completeHandoff(task.id, agentId, 'failed', new Date().toISOString());
+      if (!from) await this.store.completeHandoff(task.id, agentId, 'failed', new Date().toISOString());
     };
     const loaded = await this.store.adjustLoad(agentId, 1);
     if (!loaded) {
@@ -125,15 +129,31 @@ export class HandoffService {
     if (from) {
       await this.store.reassignHandoff(task.id, from, agentId, negotiationId);
       await this.store.adjustLoad(from, -1).catch(() => null);
-    } else if (claim) {
-      await this.store.putHandoff(handoff);
     }
-    // The agent may be offline now: the task waits for it on its own subject in the tasks stream.
+    await this.deliver(task, agentId, negotiationId);
+    return 'assigned';
+  }
+
+  /**
+   * The ledger names an assignee but the store has no record of the task: a registry stopped (or crashed)
+   * between its claim and its record. Finish that assignment instead of leaving the task nowhere.
+   */
+  private async recoverAssignment(task: HandoffRequestDto, agentId: string, negotiationId: string): Promise<void> {
+    if (await this.store.getHandoff(task.id)) return;
+    const handoff = { taskId: task.id, agentId, negotiationId, status: 'assigned' as const, task: JSON.parse(JSON.stringify(task)), assignedAt: new Date().toISOString(), failovers: 0 };
+    if (!(await this.store.insertHandoffIfAbsent(handoff))) return;
+    // The assignment stands even if the agent is at maxLoad now: it was agreed before.
+    if (!(await this.store.adjustLoad(agentId, 1))) this.logger.warn({ taskId: task.id, agentId }, 'recovered assignment on an agent at maxLoad');
+    await this.deliver(task, agentId, negotiationId);
+    this.logger.warn({ taskId: task.id, agentId }, 'recovered an assignment claimed in the ledger without a record');
+  }
+
+  /** The agent may be offline now: the task waits for it on its own subject in the tasks stream. */
+  private async deliver(task: HandoffRequestDto, agentId: string, negotiationId: string): Promise<void> {
     await this.nats.js.publish(`${this.nats.subjects.prefix}.tasks.assigned.${agentId}`, new TextEncoder().encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), {
       // Stable per task and agent: a repeated delivery within the stream's duplicate window is dropped.
       msgID: `assigned:${task.id}:${agentId}`,
     });
-    return 'assigned';
   }
 
   private record(id: string, taskId: string, selectedAgent: string, candidates: NegotiationRecord['candidates'], rounds: number, status: NegotiationRecord['status'], started: number): NegotiationRecord {
