@@ -3,7 +3,7 @@ import { generateTaskSet } from '@ossa/conflict';
 import { subjectsFor, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { startService, type RunningService } from '@ossa/runtime';
-import { deleteStreams, natsUrl, requestJson, serviceEnv, startLedger, testConnection, uniquePrefix } from '@ossa/testing';
+import { deleteStreams, natsUrl, requestJson, serviceEnv, testConnection, uniquePrefix, useServices } from '@ossa/testing';
 import { conflictService } from '../../services/conflict/src/definition';
 
 const hour = 3600;
@@ -143,39 +143,24 @@ describe('conflict service over NATS', () => {
 });
 
 describe('conflict service with the consensus ledger running', () => {
-  const prefix = uniquePrefix('conflict-ledger');
-  const subjects = subjectsFor(prefix);
-  let nc: NatsConnection;
-  const running: RunningService[] = [];
-
-  beforeAll(async () => {
-    nc = await testConnection();
-    running.push(...(await startLedger(serviceEnv(prefix))));
-    running.push(await startService(conflictService, serviceEnv(prefix)));
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.map((s) => s.close()));
-    await deleteStreams(nc, subjects);
-    await nc.drain();
-  });
+  const suite = useServices('conflict-ledger', [conflictService], { ledger: true });
 
   it('commits the resolution through Raft, says PBFT was asked for but Raft was used, and the record is readable', async () => {
     const reply = await requestJson<ResolveReply>(
-      nc,
-      subjects.request('conflict', 'resolve'),
+      suite.nc,
+      suite.subjects.request('conflict', 'resolve'),
       { tasks: [task('t1', 'high'), task('t2', 'low', ['t1'])], algorithm: 'pbft' },
       { timeoutMs: 15_000 },
     );
     expect(reply.committed).toBe(true);
     expect(reply.consensus).toMatchObject({ committed: true, requested: 'pbft', used: 'raft', key: `conflict/resolution/${reply.resolutionId}` });
     expect(reply.consensus.note).toBe('pbft is not running here; committed with raft');
-    const record = await requestJson<{ value: string }>(nc, subjects.request('consensus', 'read'), { key: `conflict/resolution/${reply.resolutionId}` });
+    const record = await requestJson<{ value: string }>(suite.nc, suite.subjects.request('consensus', 'read'), { key: `conflict/resolution/${reply.resolutionId}` });
     expect(JSON.parse(record.value)).toMatchObject({ strategy: reply.strategy, tasks: 2 });
   });
 
   it('commits without a note when the requested algorithm is the one running', async () => {
-    const reply = await requestJson<ResolveReply>(nc, subjects.request('conflict', 'resolve'), { tasks: [task('solo', 'medium')], algorithm: 'raft' }, { timeoutMs: 15_000 });
+    const reply = await requestJson<ResolveReply>(suite.nc, suite.subjects.request('conflict', 'resolve'), { tasks: [task('solo', 'medium')], algorithm: 'raft' }, { timeoutMs: 15_000 });
     expect(reply.consensus).toEqual({ committed: true, requested: 'raft', used: 'raft', key: expect.any(String), index: expect.any(Number), term: expect.any(Number) });
   });
 });

@@ -2,7 +2,7 @@ import type { NatsConnection } from 'nats';
 import { subjectsFor, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { startService, type RunningService } from '@ossa/runtime';
-import { deleteStreams, natsUrl, requestJson, serviceEnv, startLedger, testConnection, uniquePrefix } from '@ossa/testing';
+import { deleteStreams, natsUrl, requestJson, serviceEnv, testConnection, uniquePrefix, useServices } from '@ossa/testing';
 import { decisionService } from '../../services/decision/src/definition';
 
 const now = () => new Date().toISOString();
@@ -181,28 +181,13 @@ describe('decision service over NATS', () => {
 });
 
 describe('decision service with the consensus ledger running', () => {
-  const prefix = uniquePrefix('decision-ledger');
-  const subjects = subjectsFor(prefix);
-  let nc: NatsConnection;
-  const running: RunningService[] = [];
-
-  beforeAll(async () => {
-    nc = await testConnection();
-    running.push(...(await startLedger(serviceEnv(prefix))));
-    running.push(await startService(decisionService, serviceEnv(prefix)));
-  });
-
-  afterAll(async () => {
-    await Promise.all(running.map((s) => s.close()));
-    await deleteStreams(nc, subjects);
-    await nc.drain();
-  });
+  const suite = useServices('decision-ledger', [decisionService], { ledger: true });
 
   it('records the decision in the coordination ledger', async () => {
     const ballots = ['cto', 'lead', 'pm'].map((stakeholderId) => ({ stakeholderId, ranking: ['llama', 'gpt-4', 'claude'] }));
-    const reply = await requestJson<Reply & { recorded: { key: string; index: number } }>(nc, subjects.request('decision', 'make'), seedRequest({ ballots }), { timeoutMs: 15_000 });
+    const reply = await requestJson<Reply & { recorded: { key: string; index: number } }>(suite.nc, suite.subjects.request('decision', 'make'), seedRequest({ ballots }), { timeoutMs: 15_000 });
     expect(reply.recorded).toMatchObject({ committed: true, used: 'raft', key: `decision/decision-1/${reply.decisionId}` });
-    const record = await requestJson<{ value: string }>(nc, subjects.request('consensus', 'read'), { key: reply.recorded.key });
+    const record = await requestJson<{ value: string }>(suite.nc, suite.subjects.request('consensus', 'read'), { key: reply.recorded.key });
     expect(JSON.parse(record.value)).toMatchObject({ outcome: 'decided', winner: 'llama', confidence: reply.confidence });
   });
 });

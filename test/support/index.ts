@@ -4,3 +4,4 @@ export { startTestServers, tcpAnswers, type TestServers } from './servers';
 export { mongoUrlOrWarn } from './mongo';
 export * from './consensus-cluster';
 export * from './ledger-cluster';
+export * from './suite';

@@ -44,7 +44,7 @@ export class NatsRequestRouter implements OnApplicationBootstrap, BeforeApplicat
     return this.routes.map((r) => r.subject);
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.routes = this.discoverRoutes();
     const queue = this.nats.subjects.queueGroup(this.identity.service);
     for (const route of this.routes) {
@@ -60,6 +60,8 @@ export class NatsRequestRouter implements OnApplicationBootstrap, BeforeApplicat
       });
       this.subscriptions.push(sub);
     }
+    // The server knows the subscriptions once this round trip returns: only then is the service "started".
+    await this.nats.nc.flush();
     this.logger.debug({ subjects: this.subjects, queue }, 'request handlers subscribed');
   }
 

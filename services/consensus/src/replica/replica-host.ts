@@ -108,6 +108,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
         return { replicaId: id, isolated: [...this.isolated] };
       });
     }
+    await this.nats.nc.flush();
     this.health.register('raft', async () => {
       const s = this.node.status();
       return { raft: { status: 'up', role: s.role, term: s.term, leader: s.leader, commitIndex: s.commitIndex } };
