@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  DECISION_CRITERIA,
   makeDecision,
+  VOTING_SYSTEMS,
   type AnalysisMethod,
   type Ballot,
   type DecisionRequest,
@@ -43,16 +45,7 @@ export const SHAPE: BenchShape = { stakeholders: 1000, alternatives: 100, criter
 export const TARGET_MS = 50;
 
 const CRITERIA = [
-  'quality',
-  'cost',
-  'time',
-  'risk',
-  'performance',
-  'scalability',
-  'security',
-  'maintainability',
-  'compliance',
-  'user_experience',
+  ...DECISION_CRITERIA,
   'availability',
   'latency',
   'portability',
@@ -145,20 +138,7 @@ export const CASES: BenchCase[] = [
   { name: 'analysis only, weighted sum', votingSystem: 'plurality', method: 'weighted_sum', ballots: false },
   { name: 'analysis only, TOPSIS', votingSystem: 'plurality', method: 'topsis', ballots: false },
   { name: 'analysis only, AHP', votingSystem: 'plurality', method: 'ahp', ballots: false },
-  ...(
-    [
-      'simple_majority',
-      'plurality',
-      'weighted',
-      'expertise_weighted',
-      'trust_weighted',
-      'stakeholder_weighted',
-      'borda',
-      'condorcet',
-      'approval',
-      'ranked_choice',
-    ] as const
-  ).map((votingSystem) => ({
+  ...VOTING_SYSTEMS.map((votingSystem) => ({
     name: `${votingSystem} + weighted sum`,
     votingSystem,
     method: 'weighted_sum' as const,

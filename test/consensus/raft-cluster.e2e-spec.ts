@@ -1,8 +1,7 @@
 import mongoose from 'mongoose';
-import type { NatsConnection } from 'nats';
 import { databaseName } from '@ossa/persistence';
-import { subjectsFor, type ErrorEnvelope, type LedgerProposeReply } from '@ossa/contracts';
-import { ConsensusCluster, deleteStreams, isErrorEnvelope, mongoUrlOrWarn, testConnection, uniquePrefix } from '@ossa/testing';
+import type { ErrorEnvelope, LedgerProposeReply } from '@ossa/contracts';
+import { isErrorEnvelope, mongoUrlOrWarn, useCluster, type ConsensusCluster } from '@ossa/testing';
 
 jest.setTimeout(120_000);
 
@@ -10,7 +9,13 @@ jest.setTimeout(120_000);
  * Bounded load: `count` puts by `concurrency` clients. Each client is one session (clientId) with increasing
  * request ids and one request outstanding, retried with the same id until acknowledged or the deadline.
  */
-async function load(cluster: ConsensusCluster, tag: string, count: number, concurrency: number, onAck?: (n: number) => void) {
+async function load(
+  cluster: ConsensusCluster,
+  tag: string,
+  count: number,
+  concurrency: number,
+  onAck?: (n: number) => void,
+) {
   const acked = new Map<string, string>();
   let next = 0;
   const deadline = Date.now() + 60_000;
@@ -21,7 +26,12 @@ async function load(cluster: ConsensusCluster, tag: string, count: number, concu
       const key = `${tag}-${i}`;
       const body = { op: 'put', key, value: `v${i}`, clientId: `${tag}-client-${w}`, requestId: ++requestId };
       while (Date.now() < deadline) {
-        const reply = await cluster.propose<LedgerProposeReply>(body).catch((e: Error) => ({ error: { code: 'TRANSPORT', message: e.message, details: [] } }) as unknown as ErrorEnvelope);
+        const reply = await cluster
+          .propose<LedgerProposeReply>(body)
+          .catch(
+            (e: Error) =>
+              ({ error: { code: 'TRANSPORT', message: e.message, details: [] } }) as unknown as ErrorEnvelope,
+          );
         if (!isErrorEnvelope(reply)) {
           expect(reply.result).toEqual({ applied: true, value: `v${i}` });
           acked.set(key, `v${i}`);
@@ -37,32 +47,25 @@ async function load(cluster: ConsensusCluster, tag: string, count: number, concu
 
 function expectOneLeaderPerTerm(cluster: ConsensusCluster): void {
   const byTerm = new Map<number, Set<string>>();
-  for (const l of cluster.allLeaderships()) byTerm.set(l.term, (byTerm.get(l.term) ?? new Set()).add(l.replica));
-  for (const [term, leaders] of byTerm) expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [expect.any(String)] });
+  for (const l of cluster.allLeaderships())
+    byTerm.set(l.term, (byTerm.get(l.term) ?? new Set()).add(l.replica));
+  for (const [term, leaders] of byTerm)
+    expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [expect.any(String)] });
 }
 
 describe('Raft consensus: three replicas as OS processes, embedded file logs', () => {
-  const prefix = uniquePrefix('raft3');
-  let nc: NatsConnection;
-  let cluster: ConsensusCluster;
-
-  beforeAll(async () => {
-    nc = await testConnection();
-    cluster = new ConsensusCluster(nc, prefix, ['r1', 'r2', 'r3']);
-    await cluster.startAll();
-    await cluster.nextLeader();
-  });
-
-  afterAll(async () => {
-    await cluster.stop();
-    await deleteStreams(nc, subjectsFor(prefix));
-    await nc.drain();
-  });
+  const cluster = useCluster('raft3', ['r1', 'r2', 'r3']);
 
   it('elects one leader that every replica follows', async () => {
     const { leader, term } = await cluster.leaderNow();
     // Each replica logs the leader it learns of; wait for all three to name this one in this term.
-    await Promise.all(cluster.ids.map((id) => cluster.children.get(id)!.waitForLog((l) => l.msg === 'raft role' && l.leader === leader && l.term === term)));
+    await Promise.all(
+      cluster.ids.map((id) =>
+        cluster.children
+          .get(id)!
+          .waitForLog((l) => l.msg === 'raft role' && l.leader === leader && l.term === term),
+      ),
+    );
     const statuses = await Promise.all(cluster.ids.map((id) => cluster.status(id)));
     expect(new Set(statuses.map((s) => s.leader))).toEqual(new Set([leader]));
     expect(statuses.find((s) => s.replicaId === leader)!.role).toBe('leader');
@@ -70,14 +73,24 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
   });
 
   it('commits put, cas and delete through any replica, and reads them linearizably from every replica', async () => {
-    const put = (await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'task-1', value: 'agent-a' }, 'r1')) as LedgerProposeReply;
+    const put = (await cluster.propose<LedgerProposeReply>(
+      { op: 'put', key: 'task-1', value: 'agent-a' },
+      'r1',
+    )) as LedgerProposeReply;
     expect(put.result).toEqual({ applied: true, value: 'agent-a' });
-    const lost = (await cluster.propose<LedgerProposeReply>({ op: 'cas', key: 'task-1', value: 'agent-b' }, 'r2')) as LedgerProposeReply;
+    const lost = (await cluster.propose<LedgerProposeReply>(
+      { op: 'cas', key: 'task-1', value: 'agent-b' },
+      'r2',
+    )) as LedgerProposeReply;
     expect(lost.result).toEqual({ applied: false, value: 'agent-a' });
-    const won = (await cluster.propose<LedgerProposeReply>({ op: 'cas', key: 'task-1', value: 'agent-c', expected: 'agent-a' }, 'r3')) as LedgerProposeReply;
+    const won = (await cluster.propose<LedgerProposeReply>(
+      { op: 'cas', key: 'task-1', value: 'agent-c', expected: 'agent-a' },
+      'r3',
+    )) as LedgerProposeReply;
     expect(won.result).toEqual({ applied: true, value: 'agent-c' });
     expect(won.index).toBeGreaterThan(put.index);
-    for (const id of cluster.ids) expect(await cluster.read('task-1', id)).toMatchObject({ key: 'task-1', value: 'agent-c' });
+    for (const id of cluster.ids)
+      expect(await cluster.read('task-1', id)).toMatchObject({ key: 'task-1', value: 'agent-c' });
     await cluster.propose({ op: 'delete', key: 'task-1' });
     for (const id of cluster.ids) expect(await cluster.read('task-1', id)).toMatchObject({ value: null });
   });
@@ -123,17 +136,26 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
     const successor = cluster.nextLeader(term);
     await cluster.isolate(isolated, others);
 
-    const refused = (await cluster.propose({ op: 'put', key: 'minority', value: 'no' }, isolated)) as ErrorEnvelope;
+    const refused = (await cluster.propose(
+      { op: 'put', key: 'minority', value: 'no' },
+      isolated,
+    )) as ErrorEnvelope;
     expect(refused.error.code).toBe('CONSENSUS_TIMEOUT');
     expect(refused.error.message).toBe('Consensus timeout');
     const next = await successor;
     expect(others).toContain(next.replica);
-    const ok = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'majority', value: 'yes' }, others[0]);
+    const ok = await cluster.propose<LedgerProposeReply>(
+      { op: 'put', key: 'majority', value: 'yes' },
+      others[0],
+    );
     expect(isErrorEnvelope(ok)).toBe(false);
     expect(await cluster.read('minority', others[1])).toMatchObject({ value: null });
 
     await cluster.heal();
-    const after = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'healed', value: 'all' }, isolated);
+    const after = await cluster.propose<LedgerProposeReply>(
+      { op: 'put', key: 'healed', value: 'all' },
+      isolated,
+    );
     expect(isErrorEnvelope(after)).toBe(false);
     for (const id of cluster.ids) {
       expect(await cluster.read('majority', id)).toMatchObject({ value: 'yes' });
@@ -145,22 +167,7 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
 });
 
 describe('Raft consensus: five replicas', () => {
-  const prefix = uniquePrefix('raft5');
-  let nc: NatsConnection;
-  let cluster: ConsensusCluster;
-
-  beforeAll(async () => {
-    nc = await testConnection();
-    cluster = new ConsensusCluster(nc, prefix, ['a', 'b', 'c', 'd', 'e']);
-    await cluster.startAll();
-    await cluster.nextLeader();
-  });
-
-  afterAll(async () => {
-    await cluster.stop();
-    await deleteStreams(nc, subjectsFor(prefix));
-    await nc.drain();
-  });
+  const cluster = useCluster('raft5', ['a', 'b', 'c', 'd', 'e']);
 
   it('tolerates two failures (f = 2), the leader among them', async () => {
     const { leader, term } = await cluster.leaderNow();
@@ -169,7 +176,10 @@ describe('Raft consensus: five replicas', () => {
     await Promise.all(victims.map((id) => cluster.kill(id)));
     await successor;
     const live = cluster.ids.filter((id) => !victims.includes(id));
-    const reply = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'five', value: 'still' }, live[0]);
+    const reply = await cluster.propose<LedgerProposeReply>(
+      { op: 'put', key: 'five', value: 'still' },
+      live[0],
+    );
     expect(isErrorEnvelope(reply)).toBe(false);
     for (const id of live) expect(await cluster.read('five', id)).toMatchObject({ value: 'still' });
     expectOneLeaderPerTerm(cluster);
@@ -180,32 +190,25 @@ const mongoUrl = mongoUrlOrWarn('Raft replicas with MongoDB logs');
 const describeMongo = mongoUrl ? describe : describe.skip;
 
 describeMongo('Raft consensus: three replicas, each with its own MongoDB database', () => {
-  const prefix = uniquePrefix('raftm');
-  let nc: NatsConnection;
-  let cluster: ConsensusCluster;
-
-  beforeAll(async () => {
-    nc = await testConnection();
-    cluster = new ConsensusCluster(nc, prefix, ['m1', 'm2', 'm3'], { MONGO_URL: mongoUrl! });
-    await cluster.startAll();
-    await cluster.nextLeader();
-  });
-
-  afterAll(async () => {
-    await cluster.stop();
-    for (const id of cluster.ids) {
-      const db = await mongoose.createConnection(mongoUrl!, { dbName: databaseName(prefix, `consensus_${id}`) }).asPromise();
-      await db.dropDatabase();
-      await db.close();
-    }
-    await deleteStreams(nc, subjectsFor(prefix));
-    await nc.drain();
+  const cluster = useCluster('raftm', ['m1', 'm2', 'm3'], {
+    env: { MONGO_URL: mongoUrl! },
+    cleanup: async (c) => {
+      for (const id of c.ids) {
+        const db = await mongoose
+          .createConnection(mongoUrl!, { dbName: databaseName(c.prefix, `consensus_${id}`) })
+          .asPromise();
+        await db.dropDatabase();
+        await db.close();
+      }
+    },
   });
 
   it('keeps each replica log in its own database, survives kill -9 of the leader, and a restarted replica catches up from its log', async () => {
     for (const id of cluster.ids) {
       const child = cluster.children.get(id)!;
-      expect(child.logs.find((l) => l.msg === 'replica log in MongoDB')).toMatchObject({ dbName: databaseName(prefix, `consensus_${id}`) });
+      expect(child.logs.find((l) => l.msg === 'replica log in MongoDB')).toMatchObject({
+        dbName: databaseName(cluster.prefix, `consensus_${id}`),
+      });
     }
     const before = await cluster.leaderNow();
     const successor = cluster.nextLeader(before.term);

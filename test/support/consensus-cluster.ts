@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { NatsConnection } from 'nats';
 import { isErrorEnvelope, type ErrorEnvelope } from '@ossa/contracts';
 import { spawnService, type ChildService } from './child-service';
-import { natsUrl, requestJson } from './harness';
+import { subjectsFor } from '@ossa/contracts';
+import { deleteStreams, natsUrl, requestJson, testConnection, uniquePrefix } from './harness';
 
 export interface ReplicaStatus {
   replicaId: string;
@@ -28,12 +29,18 @@ export class ConsensusCluster {
   readonly leaderships: LeaderLog[] = [];
   private readonly dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossa-raft-'));
 
+  /** Set by connect(). */
+  nc!: NatsConnection;
+
   constructor(
-    readonly nc: NatsConnection,
     readonly prefix: string,
     readonly ids: string[],
     private readonly extraEnv: Record<string, string> = {},
   ) {}
+
+  async connect(): Promise<void> {
+    this.nc = await testConnection();
+  }
 
   env(id: string): Record<string, string> {
     return {
@@ -68,17 +75,22 @@ export class ConsensusCluster {
 
   /** Resolves with the next leadership (term > afterTerm) any live replica logs. */
   async nextLeader(afterTerm = 0, timeoutMs = 20_000): Promise<LeaderLog> {
-    const isLeader = (l: Record<string, unknown>) => l.msg === 'raft role' && l.role === 'leader' && (l.term as number) > afterTerm;
+    const isLeader = (l: Record<string, unknown>) =>
+      l.msg === 'raft role' && l.role === 'leader' && (l.term as number) > afterTerm;
     const waits = [...this.children.entries()]
       .filter(([, c]) => c.process.exitCode === null && c.process.signalCode === null)
-      .map(([id, c]) => c.waitForLog(isLeader, timeoutMs).then((l) => ({ replica: id, term: l.term as number })));
+      .map(([id, c]) =>
+        c.waitForLog(isLeader, timeoutMs).then((l) => ({ replica: id, term: l.term as number })),
+      );
     return Promise.any(waits);
   }
 
   /** The leader as the live replicas report it; when none reports one yet, waits for the next leadership. */
   async leaderNow(): Promise<{ leader: string; term: number }> {
     for (;;) {
-      const live = [...this.children.entries()].filter(([, c]) => c.process.exitCode === null && c.process.signalCode === null).map(([id]) => id);
+      const live = [...this.children.entries()]
+        .filter(([, c]) => c.process.exitCode === null && c.process.signalCode === null)
+        .map(([id]) => id);
       const statuses = await Promise.all(live.map((id) => this.status(id).catch(() => null)));
       const known = statuses.filter((s): s is ReplicaStatus => s !== null);
       const leaders = known.filter((s) => s.role === 'leader').sort((a, b) => b.term - a.term);
@@ -90,7 +102,9 @@ export class ConsensusCluster {
   /** Every leadership any replica has logged so far: at most one leader per term is the Election Safety check. */
   allLeaderships(): LeaderLog[] {
     const out: LeaderLog[] = [];
-    for (const [id, c] of this.children) for (const l of c.logs) if (l.msg === 'raft role' && l.role === 'leader') out.push({ replica: id, term: l.term as number });
+    for (const [id, c] of this.children)
+      for (const l of c.logs)
+        if (l.msg === 'raft role' && l.role === 'leader') out.push({ replica: id, term: l.term as number });
     return out;
   }
 
@@ -109,12 +123,19 @@ export class ConsensusCluster {
   }
 
   /** Propose through one replica (it forwards to the leader) or through the service's queue group. */
-  propose<T = unknown>(body: Record<string, unknown>, via?: string, timeoutMs = 8000): Promise<T | ErrorEnvelope> {
+  propose<T = unknown>(
+    body: Record<string, unknown>,
+    via?: string,
+    timeoutMs = 8000,
+  ): Promise<T | ErrorEnvelope> {
     const subject = via ? this.subject(via, 'propose') : `${this.prefix}.consensus.propose`;
     return requestJson<T | ErrorEnvelope>(this.nc, subject, body, { timeoutMs });
   }
 
-  read(key: string, via: string): Promise<{ key: string; value: string | null; index: number } | ErrorEnvelope> {
+  read(
+    key: string,
+    via: string,
+  ): Promise<{ key: string; value: string | null; index: number } | ErrorEnvelope> {
     return requestJson(this.nc, this.subject(via, 'read'), { key }, { timeoutMs: 8000 });
   }
 
@@ -125,14 +146,42 @@ export class ConsensusCluster {
   }
 
   async heal(): Promise<void> {
-    for (const [id, c] of this.children) if (c.process.exitCode === null && c.process.signalCode === null) await requestJson(this.nc, this.subject(id, 'fault'), { isolate: [] });
+    for (const [id, c] of this.children)
+      if (c.process.exitCode === null && c.process.signalCode === null)
+        await requestJson(this.nc, this.subject(id, 'fault'), { isolate: [] });
   }
 
   async stop(): Promise<void> {
-    const exits = [...this.children.values()].filter((c) => c.process.exitCode === null && c.process.signalCode === null).map((c) => (c.kill('SIGTERM'), c.exited));
+    const exits = [...this.children.values()]
+      .filter((c) => c.process.exitCode === null && c.process.signalCode === null)
+      .map((c) => (c.kill('SIGTERM'), c.exited));
     await Promise.all(exits);
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 
 export { isErrorEnvelope };
+
+/**
+ * A cluster of `ids` for the enclosing describe block: started once a leader is elected, then stopped,
+ * `cleanup` run and the suite's streams removed afterwards.
+ */
+export function useCluster(
+  suite: string,
+  ids: string[],
+  options: { env?: Record<string, string>; cleanup?: (cluster: ConsensusCluster) => Promise<void> } = {},
+): ConsensusCluster {
+  const cluster = new ConsensusCluster(uniquePrefix(suite), ids, options.env);
+  beforeAll(async () => {
+    await cluster.connect();
+    await cluster.startAll();
+    await cluster.nextLeader();
+  });
+  afterAll(async () => {
+    await cluster.stop();
+    await options.cleanup?.(cluster);
+    await deleteStreams(cluster.nc, subjectsFor(cluster.prefix));
+    await cluster.nc.drain();
+  });
+  return cluster;
+}

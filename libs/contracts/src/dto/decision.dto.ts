@@ -17,22 +17,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS } from '@ossa/decision';
 
-export const VOTING_SYSTEMS = [
-  'simple_majority',
-  'plurality',
-  'weighted',
-  'expertise_weighted',
-  'trust_weighted',
-  'stakeholder_weighted',
-  'borda',
-  'condorcet',
-  'approval',
-  'ranked_choice',
-] as const;
-export const ANALYSIS_METHODS = ['weighted_sum', 'topsis', 'ahp'] as const;
-/** The seed's criteria; any other lower-case snake_case name is accepted too. */
-export const DECISION_CRITERIA = ['quality', 'cost', 'time', 'risk', 'performance', 'scalability', 'security', 'maintainability', 'compliance', 'user_experience'] as const;
+// The enumerations are the decision core's: one list serves validation and the algorithms.
+export { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS };
 const SNAKE = /^[a-z][a-z0-9_]*$/;
 const SNAKE_MESSAGE = '$property must be a lower-case snake_case name (quality, cost, user_experience, ...)';
 
