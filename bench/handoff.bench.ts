@@ -1,16 +1,15 @@
 // npm run bench:handoff — agent registration rate over NATS, then handoff latency (p50/p99, ledger commit
-// included) at a paced task rate with 10,000 agents registered. The registry runs in this process with its
-// memory store (BENCH_MONGO=1: MongoDB store), with three in-process Raft replicas as the ledger.
+// included) at a paced task rate with 10,000 agents registered. Deployed as in production: the registry is
+// its own process (memory store; BENCH_MONGO=1: MongoDB store), the ledger three consensus replica
+// processes with file logs (BENCH_LEDGER_LOG=memory: in-memory logs), this process only generates load.
 // Writes bench/results/handoff.json. Sizes: BENCH_AGENTS (100000), BENCH_HANDOFF_AGENTS (10000),
-// BENCH_RATE (1000 tasks/s), BENCH_SECONDS (5).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// BENCH_RATE (1000 tasks/s), BENCH_SECONDS (5), BENCH_BATCH (500 agents per batch registration).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { subjectsFor } from '@ossa/contracts';
-import { startService, type RunningService } from '@ossa/runtime';
-import { startLedger, startTestServers } from '@ossa/testing';
-import { registryService } from '../services/registry/src/definition';
+import { spawnService, startTestServers, type ChildService } from '@ossa/testing';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -59,32 +58,91 @@ async function registerAll(nc: NatsConnection, subject: string, count: number, c
   return count / ((performance.now() - started) / 1000);
 }
 
+/** Every process this bench started, stopped even when it fails. */
+const spawned: ChildService[] = [];
+
+async function registerBatches(nc: NatsConnection, subject: string, count: number, size: number, clients: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < count) {
+        const from = next;
+        const to = (next = Math.min(count, next + size));
+        const reply = await request(nc, subject, { agents: Array.from({ length: to - from }, (_, k) => agent(from + k)) });
+        if ((reply.registered as number) !== to - from) throw new Error(`batch registered ${String(reply.registered)} of ${to - from}`);
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_AGENTS ?? 100_000);
   const handoffAgents = Number(process.env.BENCH_HANDOFF_AGENTS ?? 10_000);
   const rate = Number(process.env.BENCH_RATE ?? 1000);
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const batchSize = Number(process.env.BENCH_BATCH ?? 500);
+  const ledgerLog = process.env.BENCH_LEDGER_LOG === 'memory' ? 'memory' : 'file';
   const servers = await startTestServers();
   const useMongo = process.env.BENCH_MONGO === '1' && servers.mongoUrl;
   const nc = await connect({ servers: servers.natsUrl });
-  const results: Record<string, unknown> = { store: useMongo ? 'mongodb' : 'memory' };
-  const start = async (prefix: string): Promise<RunningService[]> => {
-    const env = { ...process.env, NATS_URL: servers.natsUrl, SUBJECT_PREFIX: prefix, HTTP_PORT: '0', CONSENSUS_HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'error', OSSA_EMBEDDED: '1', REGISTRY_MAX_AGENTS: String(Math.max(total, handoffAgents) + 10), BID_WINDOW_MS: '50', MAX_BIDDERS: '3', ...(useMongo ? { MONGO_URL: servers.mongoUrl! } : { MONGO_URL: '' }) };
-    const ledger = await startLedger(env as Record<string, string>);
-    return [...ledger, await startService(registryService, env)];
+  const results: Record<string, unknown> = { store: useMongo ? 'mongodb' : 'memory', ledgerLog };
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossa-bench-handoff-'));
+  const start = async (prefix: string): Promise<ChildService[]> => {
+    const env: Record<string, string> = {
+      NATS_URL: servers.natsUrl,
+      SUBJECT_PREFIX: prefix,
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      MONGO_DB_PREFIX: `bench_${process.pid}`,
+      MONGO_URL: '',
+    };
+    const ids = ['r1', 'r2', 'r3'];
+    const replicas = ids.map((id) =>
+      spawnService('services/consensus/src/main.js', { ...env, REPLICA_ID: id, CONSENSUS_PEERS: ids.join(','), CONSENSUS_DATA_DIR: ledgerLog === 'memory' ? ':memory:' : path.join(dataDir, prefix) }),
+    );
+    const registry = spawnService('services/registry/src/main.js', {
+      ...env,
+      LOG_LEVEL: 'info',
+      REGISTRY_MAX_AGENTS: String(Math.max(total, handoffAgents) + 10),
+      BID_WINDOW_MS: '50',
+      MAX_BIDDERS: '3',
+      ...(useMongo ? { MONGO_URL: servers.mongoUrl! } : {}),
+    });
+    spawned.push(...replicas, registry);
+    await registry.waitForLog((l) => l.msg === 'started', 60_000);
+    // The ledger is ready once a proposal commits.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await request(nc, subjectsFor(prefix).request('consensus', 'propose'), { op: 'put', key: 'bench/ready', value: '1' });
+        break;
+      } catch (err) {
+        if (attempt > 100) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return [...replicas, registry];
   };
-  const cleanup = async (prefix: string, running: RunningService[]) => {
-    await Promise.all(running.map((s) => s.close()));
+  const cleanup = async (prefix: string, running: ChildService[]) => {
+    for (const child of running) child.kill('SIGTERM');
+    await Promise.all(running.map((c) => c.exited));
     const jsm = await nc.jetstreamManager();
     for (const name of Object.values(subjectsFor(prefix).streams)) await jsm.streams.delete(name).catch(() => undefined);
   };
 
-  // 1. Registration rate.
+  // 1. Registration rate: one agent per request, then in batches.
   const regPrefix = `bench-reg-${process.pid}`;
   let running = await start(regPrefix);
   const perSecond = await registerAll(nc, subjectsFor(regPrefix).request('registry', 'agent.register'), total, 64);
   results.registration = { agents: total, clients: 64, perSecond: Math.round(perSecond) };
-  process.stdout.write(`registration: ${total} agents at ${Math.round(perSecond)}/s (64 clients)\n`);
+  process.stdout.write(`registration: ${total} agents at ${Math.round(perSecond)}/s (64 clients, one agent per request)\n`);
+  await cleanup(regPrefix, running);
+  running = await start(regPrefix);
+  const batched = await registerBatches(nc, subjectsFor(regPrefix).request('registry', 'agent.register.batch'), total, batchSize, 8);
+  results.batchRegistration = { agents: total, batchSize, clients: 8, perSecond: Math.round(batched) };
+  process.stdout.write(`registration: ${total} agents at ${Math.round(batched)}/s (8 clients, ${batchSize} agents per request)\n`);
   await cleanup(regPrefix, running);
 
   // 2. Handoff latency at a paced rate with `handoffAgents` agents.
@@ -123,6 +181,7 @@ async function main(): Promise<void> {
   await cleanup(hoPrefix, running);
   await nc.drain();
   await servers.stop();
+  rmSync(dataDir, { recursive: true, force: true });
   const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'handoff.json'), JSON.stringify({ at: new Date().toISOString(), cpus: os.cpus().length, ...results }, null, 2));
@@ -130,5 +189,6 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   console.error(err);
+  for (const child of spawned) child.kill('SIGKILL');
   process.exit(1);
 });

@@ -226,7 +226,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     const workers = Array.from({ length: 10 }, (_, i) => `burst-${i}`);
     for (const id of workers) await register(agent(id, { maxLoad: 1000 }, 'burst-cap'));
     const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-burst', subjects });
-    const count = Number(process.env.OSSA_TEST_BURST ?? 300);
+    const count = Number(process.env.OSSA_TEST_BURST ?? 1000);
     const published = await Promise.all(
       Array.from({ length: count }, (_, i) => nats.js.publish(subjects.tasksSubmit, new TextEncoder().encode(JSON.stringify(task(`burst-task-${i}`, 'burst-cap'))), { msgID: `burst-task-${i}` })),
     );

@@ -16,10 +16,14 @@ export interface ChildService {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Runs a built service (`dist/services/<name>/src/main.js`) as its own OS process. */
+/**
+ * Runs a built service (`dist/services/<name>/src/main.js`) as its own OS process. OSSA_CHILD_NODE_ARGS
+ * (space-separated) passes flags to those processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ */
 export function spawnService(entry: string, env: Record<string, string>): ChildService {
   const script = path.join(repoRoot, 'dist', entry);
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = (process.env.OSSA_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];

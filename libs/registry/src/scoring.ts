@@ -80,8 +80,6 @@ export function loadPart(agent: RegistryAgent): number {
   return agent.maxLoad > 0 ? clamp01(1 - agent.currentLoad / agent.maxLoad) : 0;
 }
 
-const WORSE_IS_HIGHER: readonly (keyof Sla)[] = ['responseTimeMs', 'errorRatePercent', 'recoveryTimeMs'];
-
 const SLA_METRICS = [
   'responseTimeMs',
   'availabilityPercent',
@@ -94,7 +92,7 @@ const SLA_METRICS = [
 export function effectiveSla(agent: RegistryAgent, matches: readonly CapabilityMatch[]): Sla {
   const result: Sla = { ...(agent.sla ?? {}) };
   for (const metric of SLA_METRICS) {
-    const higherIsWorse = WORSE_IS_HIGHER.includes(metric);
+    const higherIsWorse = metric !== 'availabilityPercent' && metric !== 'throughputPerSecond';
     let worst: number | undefined;
     for (const m of matches) {
       const value = m.offered.sla?.[metric];

@@ -15,6 +15,12 @@ export class RegistryConfig {
   @IsInt() @Min(1) @Max(100) MAX_BIDDERS!: number;
   /** How long the winner has to confirm an award. */
   @IsInt() @Min(1) @Max(60_000) AWARD_TIMEOUT_MS!: number;
+  /** An agent with no listener on its bid (award) subject is not asked again for this long, or until its next heartbeat; 0: always ask. */
+  @IsInt() @Min(0) @Max(3_600_000) LISTENER_RECHECK_MS!: number;
+  /** A submitted task a registry took but did not finish (it stopped or died) goes to another after this long. */
+  @IsInt() @Min(1000) @Max(3_600_000) TASK_ACK_WAIT_MS!: number;
+  /** Each instance re-reads every agent from the store this often, to repair changes it missed. */
+  @IsInt() @Min(1000) @Max(86_400_000) DIRECTORY_RESYNC_MS!: number;
 }
 
 const KEYS: Record<keyof RegistryConfig, string> = {
@@ -24,6 +30,9 @@ const KEYS: Record<keyof RegistryConfig, string> = {
   BID_WINDOW_MS: '150',
   MAX_BIDDERS: '5',
   AWARD_TIMEOUT_MS: '500',
+  LISTENER_RECHECK_MS: '10000',
+  DIRECTORY_RESYNC_MS: '60000',
+  TASK_ACK_WAIT_MS: '10000',
 };
 
 export function loadRegistryConfig(env: Record<string, string | undefined>): RegistryConfig {

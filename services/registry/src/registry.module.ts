@@ -9,6 +9,8 @@ import type { RegistryStore } from './agents/agent.record';
 import { AgentsHandlers } from './agents/agents.handlers';
 import { MemoryRegistryStore } from './agents/memory-registry.store';
 import { MongoRegistryStore } from './agents/mongo-registry.store';
+import { AgentDirectory } from './agents/agent-directory';
+import { ListenerMemory } from './handoff/bidding';
 import { HandoffHandlers } from './handoff/handoff.handlers';
 import { HandoffService } from './handoff/handoff.service';
 import { RegistryWorkers } from './handoff/registry-workers';
@@ -48,6 +50,8 @@ export class RegistryModule {
           },
         },
         RegistryMetrics,
+        AgentDirectory,
+        { provide: ListenerMemory, inject: [RegistryConfig], useFactory: (config: RegistryConfig) => new ListenerMemory(config.LISTENER_RECHECK_MS) },
         HandoffService,
         AgentsHandlers,
         HandoffHandlers,

@@ -97,6 +97,19 @@ export class AgentRefDto {
   @IsString() @Matches(AGENT_TOKEN_PATTERN, { message: agentIdMessage }) agentId!: string;
 }
 
+/** Agents one `ossa.registry.agent.register.batch` request may carry. */
+export const AGENT_BATCH_MAX = 1000;
+
+/** `ossa.registry.agent.register.batch`: many agents in one request, validated whole before any is stored. */
+export class AgentBatchDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(AGENT_BATCH_MAX)
+  @ValidateNested({ each: true })
+  @Type(() => AgentDto)
+  agents!: AgentDto[];
+}
+
 /** `ossa.registry.agent.list`: every filter is optional; pages of `limit` agents follow `cursor`. */
 export class AgentListDto {
   @IsOptional() @IsString() @Length(1, MAX_ID_LENGTH) capability?: string;

@@ -20,6 +20,8 @@ export interface AgentRecord {
   sla?: Record<string, number>;
   trustScore: number;
   lastHeartbeat: string;
+  /** Grows with every change of the record in the store; registry instances keep the newest they have seen. */
+  revision?: number;
   metadata?: { version?: string; framework?: string; region?: string; tags?: string[]; owner?: string; createdAt?: string; lastUpdated?: string };
 }
 
@@ -52,7 +54,10 @@ export interface HandoffRecord {
 /** Where agents and in-flight handoffs live: MongoDB when configured, else this process's memory. */
 export interface RegistryStore {
   readonly durable: boolean;
-  upsertAgent(agent: AgentRecord): Promise<{ created: boolean }>;
+  /** Stores the agent (same id: replaces it) and answers with the stored record and its new revision. */
+  upsertAgent(agent: AgentRecord): Promise<{ created: boolean; agent: AgentRecord }>;
+  /** upsertAgent for many agents at once (answers in the same order). */
+  upsertAgents(agents: AgentRecord[]): Promise<{ created: boolean; agent: AgentRecord }[]>;
   getAgent(id: string): Promise<AgentRecord | null>;
   removeAgent(id: string): Promise<boolean>;
   countAgents(): Promise<number>;
@@ -61,11 +66,15 @@ export interface RegistryStore {
   /** Agents offering any of these capability ids (the exact match is the core's). */
   agentsWithCapabilities(capabilityIds: string[]): Promise<AgentRecord[]>;
   heartbeat(id: string, at: string, patch: { currentLoad?: number; state?: string }): Promise<AgentRecord | null>;
-  /** Adds `delta` to the agent's load unless that would pass maxLoad; null when it would (or no such agent). */
-  adjustLoad(id: string, delta: number): Promise<AgentRecord | null>;
-  /** Marks an agent failed if its last heartbeat is older than `cutoff` and it is not failed already; true for the one caller that did it. */
-  failIfStale(id: string, cutoff: string): Promise<boolean>;
-  staleAgents(cutoff: string): Promise<AgentRecord[]>;
+  /**
+   * Adds `delta` to the agent's load; null when no such agent, or for a new assignment (`delta` > 0) when it
+   * would pass maxLoad or the agent is not available.
+   */
+  adjustLoad(id: string, delta: number, maxLoadHint?: number): Promise<AgentRecord | null>;
+  /** Marks an agent failed if its last heartbeat is older than `cutoff` and it is not failed already; the record for the one caller that did it, else null. */
+  failIfStale(id: string, cutoff: string): Promise<AgentRecord | null>;
+  /** Every agent, a page at a time (for the in-memory directory of each instance). */
+  allAgents(pageSize: number): AsyncIterable<AgentRecord[]>;
   putHandoff(handoff: HandoffRecord): Promise<void>;
   /** Stores the handoff unless one exists for the task; false when another instance got there first. */
   insertHandoffIfAbsent(handoff: HandoffRecord): Promise<boolean>;

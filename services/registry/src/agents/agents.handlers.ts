@@ -1,13 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentDto, AgentHeartbeatDto, AgentListDto, AgentRefDto, EVENT_NAMES, OssaError } from '@ossa/contracts';
+import { AgentBatchDto, AgentDto, AgentHeartbeatDto, AgentListDto, AgentRefDto, EVENT_NAMES, OssaError } from '@ossa/contracts';
 import { EventPublisher, NatsHandler } from '@ossa/messaging';
 import { RegistryConfig } from '../registry-config';
 import { REGISTRY_STORE } from '../registry.tokens';
-import type { AgentRecord, RegistryStore } from './agent.record';
 import { isVersionCompatible } from '@ossa/registry';
+import { ListenerMemory } from '../handoff/bidding';
+import { AgentDirectory } from './agent-directory';
+import type { AgentRecord, RegistryStore } from './agent.record';
 
 function notFound(agentId: string): OssaError {
   return new OssaError('NOT_FOUND', `No agent ${agentId} is registered`, [{ field: 'agentId', message: 'not registered', value: agentId }]);
+}
+
+/** The stored form of a registration: heartbeat now; the store keeps the first createdAt of an agent registered again. */
+function toRecord(dto: AgentDto, now: string): AgentRecord {
+  return JSON.parse(JSON.stringify({ ...dto, lastHeartbeat: now, metadata: { ...dto.metadata, createdAt: dto.metadata?.createdAt ?? now, lastUpdated: now } })) as AgentRecord;
 }
 
 /** `ossa.registry.agent.*`: register (or update), heartbeat, deregister, get, list. */
@@ -17,42 +24,97 @@ export class AgentsHandlers {
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(RegistryConfig) private readonly config: RegistryConfig,
     @Inject(EventPublisher) private readonly events: EventPublisher,
+    @Inject(AgentDirectory) private readonly directory: AgentDirectory,
+    @Inject(ListenerMemory) private readonly listeners: ListenerMemory,
   ) {}
+
+  /** At capacity by this instance's view; confirmed with the store before refusing (the view may lag). */
+  private async atCapacity(agentId: string): Promise<boolean> {
+    if (this.directory.get(agentId) || this.directory.size < this.config.MAX_AGENTS) return false;
+    if (await this.store.getAgent(agentId)) return false;
+    return (await this.store.countAgents()) >= this.config.MAX_AGENTS;
+  }
 
   @NatsHandler((s) => s.request('registry', 'agent.register'), { dto: AgentDto })
   async register(dto: AgentDto): Promise<{ agent: AgentRecord; created: boolean }> {
-    const now = new Date().toISOString();
-    const existing = await this.store.getAgent(dto.id);
-    if (!existing && (await this.store.countAgents()) >= this.config.MAX_AGENTS) {
+    if (await this.atCapacity(dto.id)) {
       throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [
         { field: 'id', message: `this registry holds at most ${this.config.MAX_AGENTS} agents`, value: dto.id },
       ]);
     }
-    const agent: AgentRecord = JSON.parse(JSON.stringify({
-      ...dto,
-      lastHeartbeat: now,
-      metadata: { ...dto.metadata, createdAt: existing?.metadata?.createdAt ?? dto.metadata?.createdAt ?? now, lastUpdated: now },
-    }));
-    const { created } = await this.store.upsertAgent(agent);
-    await this.events.publish(EVENT_NAMES.agentRegistered, { agentId: agent.id, name: agent.name, type: agent.type, created, capabilities: agent.capabilities.map((c) => ({ id: c.id, version: c.version })) });
+    const { created, agent } = await this.store.upsertAgent(toRecord(dto, new Date().toISOString()));
+    await this.registered(agent, created);
     return { agent, created };
+  }
+
+  /**
+   * `ossa.registry.agent.register.batch`: up to AGENT_BATCH_MAX agents. The whole batch is checked (every
+   * field, repeated ids, capacity) before any agent is stored; if the store fails part way, sending the
+   * same batch again is safe, as registration is an upsert.
+   */
+  @NatsHandler((s) => s.request('registry', 'agent.register.batch'), { dto: AgentBatchDto })
+  async registerBatch(dto: AgentBatchDto): Promise<{ registered: number; created: number; agents: { agentId: string; created: boolean; revision?: number }[] }> {
+    const firstIndex = new Map<string, number>();
+    const repeated = dto.agents.flatMap((a, i) => {
+      const first = firstIndex.get(a.id);
+      if (first === undefined) firstIndex.set(a.id, i);
+      return first === undefined ? [] : [{ field: `agents[${i}].id`, message: `repeats agents[${first}].id`, value: a.id }];
+    });
+    if (repeated.length) throw new OssaError('VALIDATION_FAILED', 'Validation failed', repeated);
+    const fresh = await this.unknownAgents(dto.agents.map((a) => a.id));
+    if (fresh.length > 0 && fresh.length + (await this.heldAgents(fresh.length)) > this.config.MAX_AGENTS) {
+      throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [
+        { field: 'agents', message: `${fresh.length} new agents would pass this registry's limit of ${this.config.MAX_AGENTS}`, value: fresh.length },
+      ]);
+    }
+    const now = new Date().toISOString();
+    const stored = await this.store.upsertAgents(dto.agents.map((a) => toRecord(a, now)));
+    await Promise.all(stored.map(({ agent, created }) => this.registered(agent, created)));
+    return {
+      registered: stored.length,
+      created: stored.filter((s) => s.created).length,
+      agents: stored.map(({ agent, created }) => ({ agentId: agent.id, created, revision: agent.revision })),
+    };
+  }
+
+  /** Ids this registry does not hold (by its view, confirmed with the store only near capacity). */
+  private async unknownAgents(ids: string[]): Promise<string[]> {
+    const unseen = ids.filter((id) => !this.directory.get(id));
+    if (unseen.length === 0 || this.directory.size + unseen.length <= this.config.MAX_AGENTS) return unseen;
+    const known = await Promise.all(unseen.map((id) => this.store.getAgent(id)));
+    return unseen.filter((_, i) => !known[i]);
+  }
+
+  /** Agents held now: this instance's view, or the store's count when the view says the limit is near. */
+  private async heldAgents(adding: number): Promise<number> {
+    if (this.directory.size + adding <= this.config.MAX_AGENTS) return this.directory.size;
+    return this.store.countAgents();
+  }
+
+  private async registered(agent: AgentRecord, created: boolean): Promise<void> {
+    this.directory.changed(agent);
+    this.listeners.forget(agent.id);
+    await this.events.publish(EVENT_NAMES.agentRegistered, { agentId: agent.id, name: agent.name, type: agent.type, created, capabilities: agent.capabilities.map((c) => ({ id: c.id, version: c.version })) });
   }
 
   @NatsHandler((s) => s.request('registry', 'agent.heartbeat'), { dto: AgentHeartbeatDto })
   async heartbeat(dto: AgentHeartbeatDto): Promise<{ agentId: string; lastHeartbeat: string; state: string; currentLoad: number }> {
     const at = new Date().toISOString();
-    const current = await this.store.getAgent(dto.agentId);
+    const current = this.directory.get(dto.agentId) ?? (await this.store.getAgent(dto.agentId));
     if (!current) throw notFound(dto.agentId);
     // A heartbeat from an agent marked failed brings it back as available unless it says otherwise.
     const state = dto.state ?? (current.state === 'failed' ? 'available' : undefined);
     const agent = await this.store.heartbeat(dto.agentId, at, { currentLoad: dto.currentLoad, state });
     if (!agent) throw notFound(dto.agentId);
+    this.directory.changed(agent);
+    this.listeners.forget(agent.id);
     return { agentId: agent.id, lastHeartbeat: agent.lastHeartbeat, state: agent.state, currentLoad: agent.currentLoad };
   }
 
   @NatsHandler((s) => s.request('registry', 'agent.deregister'), { dto: AgentRefDto })
   async deregister(dto: AgentRefDto): Promise<{ agentId: string; removed: true }> {
     if (!(await this.store.removeAgent(dto.agentId))) throw notFound(dto.agentId);
+    this.directory.removed(dto.agentId);
     return { agentId: dto.agentId, removed: true };
   }
 

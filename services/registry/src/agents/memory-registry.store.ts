@@ -17,9 +17,17 @@ export class MemoryRegistryStore implements RegistryStore {
   private readonly handoffs = new Map<string, HandoffRecord>();
 
   async upsertAgent(agent: AgentRecord) {
-    const created = !this.agents.has(agent.id);
-    this.agents.set(agent.id, clone(agent));
-    return { created };
+    const previous = this.agents.get(agent.id);
+    const stored = { ...clone(agent), revision: (previous?.revision ?? 0) + 1 };
+    const createdAt = previous?.metadata?.createdAt;
+    if (createdAt) stored.metadata = { ...stored.metadata, createdAt };
+    this.agents.set(agent.id, stored);
+    return { created: !previous, agent: clone(stored) };
+  }
+  async upsertAgents(agents: AgentRecord[]) {
+    const out = [];
+    for (const agent of agents) out.push(await this.upsertAgent(agent));
+    return out;
   }
   async getAgent(id: string) {
     const a = this.agents.get(id);
@@ -57,23 +65,26 @@ export class MemoryRegistryStore implements RegistryStore {
     a.lastHeartbeat = at;
     if (patch.currentLoad !== undefined) a.currentLoad = patch.currentLoad;
     if (patch.state !== undefined) a.state = patch.state;
+    a.revision = (a.revision ?? 0) + 1;
     return clone(a);
   }
   async adjustLoad(id: string, delta: number) {
     const a = this.agents.get(id);
-    if (!a || a.currentLoad + delta > a.maxLoad) return null;
+    if (!a || (delta > 0 && (a.currentLoad + delta > a.maxLoad || a.state !== 'available'))) return null;
     a.currentLoad = Math.max(0, a.currentLoad + delta);
+    a.revision = (a.revision ?? 0) + 1;
     return clone(a);
   }
   async failIfStale(id: string, cutoff: string) {
     const a = this.agents.get(id);
-    if (!a || a.state === 'failed' || Date.parse(a.lastHeartbeat) >= Date.parse(cutoff)) return false;
+    if (!a || a.state === 'failed' || a.state === 'offline' || Date.parse(a.lastHeartbeat) >= Date.parse(cutoff)) return null;
     a.state = 'failed';
-    return true;
+    a.revision = (a.revision ?? 0) + 1;
+    return clone(a);
   }
-  async staleAgents(cutoff: string) {
-    const limit = Date.parse(cutoff);
-    return [...this.agents.values()].filter((a) => a.state !== 'failed' && a.state !== 'offline' && Date.parse(a.lastHeartbeat) < limit).map(clone);
+  async *allAgents(pageSize: number) {
+    const all = [...this.agents.values()];
+    for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize).map(clone);
   }
   async putHandoff(h: HandoffRecord) {
     this.handoffs.set(h.taskId, clone(h));

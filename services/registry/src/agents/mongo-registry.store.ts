@@ -12,6 +12,9 @@ interface AgentDoc {
   currentLoad: number;
   maxLoad: number;
   lastHeartbeatAt: Date;
+  revision: number;
+  /** The first registration's createdAt, kept when the agent registers again. */
+  createdAt?: string;
 }
 
 type HandoffDoc = HandoffRecord;
@@ -34,10 +37,11 @@ async function retryBusy<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
-function toDoc(agent: AgentRecord): AgentDoc {
+function toDoc(agent: AgentRecord): Omit<AgentDoc, 'revision'> {
+  const { revision: _revision, ...record } = agent;
   return {
     id: agent.id,
-    record: agent,
+    record,
     state: agent.state,
     capabilityIds: [...new Set(agent.capabilities.map((c) => c.id))],
     region: agent.metadata?.region,
@@ -55,6 +59,8 @@ function fromDoc(doc: AgentDoc): AgentRecord {
     state: doc.state,
     currentLoad: doc.currentLoad,
     lastHeartbeat: doc.lastHeartbeatAt.toISOString(),
+    revision: doc.revision ?? 0,
+    ...(doc.createdAt ? { metadata: { ...doc.record.metadata, createdAt: doc.createdAt } } : {}),
   };
 }
 
@@ -78,6 +84,8 @@ export class MongoRegistryStore implements RegistryStore {
     });
     return next;
   }
+  private readonly pendingInserts: { h: HandoffRecord; resolve: (outcome: 'inserted' | 'duplicate') => void; reject: (err: Error) => void }[] = [];
+  private inserting = false;
   private readonly agents: Model<AgentDoc>;
   private readonly handoffs: Model<HandoffDoc>;
 
@@ -93,6 +101,8 @@ export class MongoRegistryStore implements RegistryStore {
         currentLoad: { type: Number, required: true },
         maxLoad: { type: Number, required: true },
         lastHeartbeatAt: { type: Date, required: true, index: true },
+        revision: { type: Number, default: 0 },
+        createdAt: { type: String },
       },
       { id: false, versionKey: false, minimize: false },
     );
@@ -119,11 +129,35 @@ export class MongoRegistryStore implements RegistryStore {
     return store;
   }
 
-  async upsertAgent(agent: AgentRecord) {
+  upsertAgent(agent: AgentRecord) {
+    return this.withAgentLock(agent.id, async () => {
+      const res = await retryBusy(() =>
+        this.agents
+          .findOneAndUpdate({ id: agent.id }, { $set: toDoc(agent), $inc: { revision: 1 }, $setOnInsert: { createdAt: agent.metadata?.createdAt ?? new Date().toISOString() } }, { upsert: true, returnDocument: 'after', includeResultMetadata: true, ...WRITE })
+          .lean(),
+      ) as unknown as { value: AgentDoc; lastErrorObject?: { updatedExisting?: boolean } };
+      return { created: !res.lastErrorObject?.updatedExisting, agent: fromDoc(res.value) };
+    });
+  }
+
+  async upsertAgents(agents: AgentRecord[]) {
+    const now = new Date().toISOString();
     const res = await retryBusy(() =>
-      this.agents.updateOne({ id: agent.id }, { $set: toDoc(agent) }, { upsert: true, ...WRITE }),
+      this.agents.bulkWrite(
+        agents.map((agent) => ({
+          updateOne: {
+            filter: { id: agent.id },
+            update: { $set: toDoc(agent), $inc: { revision: 1 }, $setOnInsert: { createdAt: agent.metadata?.createdAt ?? now } },
+            upsert: true,
+          },
+        })),
+        { ordered: false, ...WRITE },
+      ),
     );
-    return { created: res.upsertedCount > 0 };
+    const created = new Set(Object.keys(res.upsertedIds ?? {}).map(Number));
+    const docs = await this.agents.find({ id: { $in: agents.map((a) => a.id) } }).lean<AgentDoc[]>();
+    const byId = new Map(docs.map((d) => [d.id, fromDoc(d)]));
+    return agents.map((agent, i) => ({ created: created.has(i), agent: byId.get(agent.id) ?? agent }));
   }
 
   async getAgent(id: string) {
@@ -176,26 +210,41 @@ export class MongoRegistryStore implements RegistryStore {
     if (patch.currentLoad !== undefined) set.currentLoad = patch.currentLoad;
     if (patch.state !== undefined) set.state = patch.state;
     const doc = await retryBusy(() =>
-      this.agents.findOneAndUpdate({ id }, { $set: set }, { new: true, ...WRITE }).lean<AgentDoc>(),
+      this.agents.findOneAndUpdate({ id }, { $set: set, $inc: { revision: 1 } }, { returnDocument: 'after', ...WRITE }).lean<AgentDoc>(),
     );
     return doc ? fromDoc(doc) : null;
   }
 
-  adjustLoad(id: string, delta: number) {
-    return this.withAgentLock(id, () => this.adjustLoadNow(id, delta));
+  /** `maxLoadHint`: the agent's maxLoad as the caller last saw it; saves a read when it is still right. */
+  adjustLoad(id: string, delta: number, maxLoadHint?: number) {
+    return this.withAgentLock(id, () => this.adjustLoadNow(id, delta, maxLoadHint));
   }
 
-  private async adjustLoadNow(id: string, delta: number) {
-    const current = await this.agents.findOne({ id }, { maxLoad: 1 }).lean<Pick<AgentDoc, 'maxLoad'>>();
-    if (!current) return null;
-    const guard =
-      delta > 0 ? { currentLoad: { $lte: current.maxLoad - delta } } : { currentLoad: { $gte: -delta } };
+  private async adjustLoadNow(id: string, delta: number, maxLoadHint?: number): Promise<AgentRecord | null> {
+    if (delta <= 0) {
+      const doc = await retryBusy(() =>
+        this.agents
+          .findOneAndUpdate({ id, currentLoad: { $gte: -delta } }, { $inc: { currentLoad: delta, revision: 1 } }, { returnDocument: 'after', ...WRITE })
+          .lean<AgentDoc>(),
+      );
+      return doc ? fromDoc(doc) : null;
+    }
+    // The guard names maxLoad too: MongoDB's filter cannot compare two fields of a document without $expr,
+    // which FerretDB 1.x lacks, so the limit comes from the caller's hint or a read, and must still hold.
+    const maxLoad = maxLoadHint ?? (await this.agents.findOne({ id }, { maxLoad: 1 }).lean<Pick<AgentDoc, 'maxLoad'>>())?.maxLoad;
+    if (maxLoad === undefined) return null;
     const doc = await retryBusy(() =>
       this.agents
-        .findOneAndUpdate({ id, ...guard }, { $inc: { currentLoad: delta } }, { new: true, ...WRITE })
+        .findOneAndUpdate(
+          { id, maxLoad, state: 'available', currentLoad: { $lte: maxLoad - delta } },
+          { $inc: { currentLoad: delta, revision: 1 } },
+          { returnDocument: 'after', ...WRITE },
+        )
         .lean<AgentDoc>(),
     );
-    return doc ? fromDoc(doc) : null;
+    if (doc) return fromDoc(doc);
+    // A stale hint (maxLoad changed since): decide on the stored value.
+    return maxLoadHint === undefined ? null : this.adjustLoadNow(id, delta);
   }
 
   failIfStale(id: string, cutoff: string) {
@@ -203,21 +252,31 @@ export class MongoRegistryStore implements RegistryStore {
   }
 
   private async failIfStaleNow(id: string, cutoff: string) {
-    const res = await retryBusy(() =>
-      this.agents.updateOne(
-        { id, state: { $nin: ['failed', 'offline'] }, lastHeartbeatAt: { $lt: new Date(cutoff) } },
-        { $set: { state: 'failed' } },
-        WRITE,
-      ),
+    const doc = await retryBusy(() =>
+      this.agents
+        .findOneAndUpdate(
+          { id, state: { $nin: ['failed', 'offline'] }, lastHeartbeatAt: { $lt: new Date(cutoff) } },
+          { $set: { state: 'failed' }, $inc: { revision: 1 } },
+          { returnDocument: 'after', ...WRITE },
+        )
+        .lean<AgentDoc>(),
     );
-    return res.modifiedCount === 1;
+    return doc ? fromDoc(doc) : null;
   }
 
-  async staleAgents(cutoff: string) {
-    const docs = await this.agents
-      .find({ state: { $nin: ['failed', 'offline'] }, lastHeartbeatAt: { $lt: new Date(cutoff) } })
-      .lean<AgentDoc[]>();
-    return docs.map(fromDoc);
+  async *allAgents(pageSize: number) {
+    let after: string | undefined;
+    for (;;) {
+      const docs = await this.agents
+        .find(after === undefined ? {} : { id: { $gt: after } })
+        .sort({ id: 1 })
+        .limit(pageSize)
+        .lean<AgentDoc[]>();
+      if (docs.length === 0) return;
+      yield docs.map(fromDoc);
+      if (docs.length < pageSize) return;
+      after = docs[docs.length - 1].id;
+    }
   }
 
   async putHandoff(h: HandoffRecord) {
@@ -227,20 +286,53 @@ export class MongoRegistryStore implements RegistryStore {
   }
 
   async insertHandoffIfAbsent(h: HandoffRecord) {
-    // Replaces a finished handoff of the same task; an assigned one blocks (upsert on a filter that excludes it
-    // collides with the unique taskId index, which is how the losing instance learns it lost).
+    if ((await this.insertBatched(h)) === 'inserted') return true;
+    // The unique taskId is taken: by this very record (an insert retried after a busy answer), by an assigned
+    // handoff (another instance won), or by a finished one, which a new assignment replaces.
+    const existing = await this.getHandoff(h.taskId);
+    if (existing?.negotiationId === h.negotiationId) return true;
+    if (!existing || existing.status === 'assigned') return false;
+    const res = await retryBusy(() => this.handoffs.updateOne({ taskId: h.taskId, status: { $ne: 'assigned' } }, { $set: h }, WRITE));
+    return res.modifiedCount > 0;
+  }
+
+  /**
+   * Group commit: handoff records inserted while a batch is being written go together in the next one.
+   * FerretDB on SQLite writes one insertMany in one transaction (thousands of records per second) but each
+   * single-document write in its own (about a hundred per second); MongoDB gains fewer round trips.
+   */
+  private insertBatched(h: HandoffRecord): Promise<'inserted' | 'duplicate'> {
+    return new Promise((resolve, reject) => {
+      this.pendingInserts.push({ h, resolve, reject });
+      if (!this.inserting) void this.flushInserts();
+    });
+  }
+
+  private async flushInserts(): Promise<void> {
+    this.inserting = true;
     try {
-      const res = await retryBusy(() =>
-        this.handoffs.updateOne(
-          { taskId: h.taskId, status: { $ne: 'assigned' } },
-          { $set: h },
-          { upsert: true, ...WRITE },
-        ),
-      );
-      return res.upsertedCount + res.modifiedCount > 0;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
+      while (this.pendingInserts.length > 0) {
+        const batch = this.pendingInserts.splice(0, 500);
+        try {
+          await retryBusy(() => this.handoffs.collection.insertMany(batch.map((b) => ({ ...b.h })), { ordered: false, ...WRITE }));
+          for (const b of batch) b.resolve('inserted');
+        } catch (err) {
+          const writeErrors = (err as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+          if (!writeErrors) {
+            for (const b of batch) b.reject(err as Error);
+            continue;
+          }
+          const failed = new Map(writeErrors.map((e) => [e.index, e]));
+          batch.forEach((b, i) => {
+            const e = failed.get(i);
+            if (!e) b.resolve('inserted');
+            else if (e.code === 11000) b.resolve('duplicate');
+            else b.reject(Object.assign(new Error(`handoff record not stored (code ${e.code})`), { cause: e }));
+          });
+        }
+      }
+    } finally {
+      this.inserting = false;
     }
   }
 
@@ -269,7 +361,7 @@ export class MongoRegistryStore implements RegistryStore {
         .findOneAndUpdate(
           { taskId, agentId, status: 'assigned' },
           { $set: { status, completedAt: at } },
-          { new: true, ...WRITE },
+          { returnDocument: 'after', ...WRITE },
         )
         .lean<HandoffRecord & { _id?: unknown }>(),
     );

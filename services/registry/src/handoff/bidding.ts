@@ -15,11 +15,41 @@ function isNoResponders(err: unknown): boolean {
   return (err as { code?: string })?.code === '503';
 }
 
+/**
+ * Agents found with no listener on their bid or award subject. Most agents never bid; asking each of them
+ * on every handoff costs a round trip and an error. Such an agent is not asked again for `recheckMs`, or
+ * until it registers or sends a heartbeat again (which forgets it here).
+ */
+export class ListenerMemory {
+  private readonly absent = new Map<string, number>();
+
+  constructor(private readonly recheckMs: number) {}
+
+  isKnownAbsent(kind: 'bid' | 'award', agentId: string, now = Date.now()): boolean {
+    const until = this.absent.get(`${kind}:${agentId}`);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.absent.delete(`${kind}:${agentId}`);
+    return false;
+  }
+
+  markAbsent(kind: 'bid' | 'award', agentId: string, now = Date.now()): void {
+    if (this.recheckMs > 0) this.absent.set(`${kind}:${agentId}`, now + this.recheckMs);
+  }
+
+  forget(agentId: string): void {
+    this.absent.delete(`bid:${agentId}`);
+    this.absent.delete(`award:${agentId}`);
+  }
+}
+
 /** Contract net: invite agents to bid on `<prefix>.agents.<id>.bid` and wait up to the bid window. */
-export async function collectBids(nats: NatsConnectionService, agentIds: string[], invitation: Omit<BidInvitation, 'deadline'>, windowMs: number): Promise<BidOutcome[]> {
-  const body = encoder.encode(JSON.stringify({ ...invitation, deadline: new Date(Date.now() + windowMs).toISOString() } satisfies BidInvitation));
+export async function collectBids(nats: NatsConnectionService, agentIds: string[], invitation: Omit<BidInvitation, 'deadline'>, windowMs: number, listeners: ListenerMemory): Promise<BidOutcome[]> {
+  let body: Uint8Array | undefined;
   return Promise.all(
     agentIds.map(async (agentId): Promise<BidOutcome> => {
+      if (listeners.isKnownAbsent('bid', agentId)) return { agentId, kind: 'not_bidding' };
+      body ??= encoder.encode(JSON.stringify({ ...invitation, deadline: new Date(Date.now() + windowMs).toISOString() } satisfies BidInvitation));
       try {
         const reply = await nats.nc.request(nats.subjects.agent(agentId, 'bid'), body, { timeout: windowMs });
         const parsed = JSON.parse(decoder.decode(reply.data)) as BidReply;
@@ -29,7 +59,10 @@ export async function collectBids(nats: NatsConnectionService, agentIds: string[
         }
         return { agentId, kind: 'declined', reason: 'reason' in parsed ? parsed.reason : undefined };
       } catch (err) {
-        if (isNoResponders(err)) return { agentId, kind: 'not_bidding' };
+        if (isNoResponders(err)) {
+          listeners.markAbsent('bid', agentId);
+          return { agentId, kind: 'not_bidding' };
+        }
         if (err instanceof SyntaxError) return { agentId, kind: 'declined', reason: 'unreadable bid' };
         return { agentId, kind: 'silent' };
       }
@@ -38,12 +71,15 @@ export async function collectBids(nats: NatsConnectionService, agentIds: string[
 }
 
 /** Tells the winner; true when it confirms, or when it has no listener (the durable assignment reaches it later). */
-export async function award(nats: NatsConnectionService, agentId: string, negotiationId: string, task: HandoffRequestDto, timeoutMs: number): Promise<boolean> {
+export async function award(nats: NatsConnectionService, agentId: string, negotiationId: string, task: HandoffRequestDto, timeoutMs: number, listeners: ListenerMemory): Promise<boolean> {
+  if (listeners.isKnownAbsent('award', agentId)) return true;
   try {
     const reply = await nats.nc.request(nats.subjects.agent(agentId, 'award'), encoder.encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), { timeout: timeoutMs });
     const ack = JSON.parse(decoder.decode(reply.data)) as AwardAck;
     return ack.accepted === true;
   } catch (err) {
-    return isNoResponders(err);
+    if (!isNoResponders(err)) return false;
+    listeners.markAbsent('award', agentId);
+    return true;
   }
 }

@@ -25,7 +25,7 @@ export class HandoffHandlers {
     if (!done) {
       throw new OssaError('NOT_FOUND', `Task ${dto.taskId} is not in flight on agent ${dto.agentId}`, [{ field: 'taskId', message: 'not assigned to this agent', value: dto.taskId }]);
     }
-    const agent = await this.store.adjustLoad(dto.agentId, -1);
+    const agent = await this.handoff.adjustLoad(dto.agentId, -1);
     await this.ledger.compareAndSet(`handoff/task/${dto.taskId}/status`, undefined, done.status).catch(() => null);
     return { taskId: dto.taskId, agentId: dto.agentId, status: done.status, currentLoad: agent?.currentLoad ?? null };
   }

@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { describeMissing, findCandidates, planFailover, rankCandidates, scoreCandidate, type HandoffTask, type RegistryAgent, type ScoredCandidate } from '@ossa/registry';
+import { describeMissing, planFailover, scoreAndRank, type HandoffTask, type RegistryAgent, type ScoredCandidate } from '@ossa/registry';
 import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
 import { EventPublisher, LedgerClient, LOGGER, NatsConnectionService } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
+import { AgentDirectory } from '../agents/agent-directory';
 import type { AgentRecord, RegistryStore } from '../agents/agent.record';
 import { RegistryConfig } from '../registry-config';
 import { REGISTRY_STORE } from '../registry.tokens';
 import { RegistryMetrics } from '../registry.metrics';
-import { award, collectBids, type BidOutcome } from './bidding';
+import { award, collectBids, ListenerMemory, type BidOutcome } from './bidding';
 
 export interface NegotiationRecord {
   id: string;
@@ -36,6 +37,8 @@ const assignmentKey = (taskId: string) => `handoff/task/${taskId}/assignee`;
 export class HandoffService {
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
+    @Inject(AgentDirectory) private readonly directory: AgentDirectory,
+    @Inject(ListenerMemory) private readonly listeners: ListenerMemory,
     @Inject(RegistryConfig) private readonly config: RegistryConfig,
     @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
@@ -47,15 +50,11 @@ export class HandoffService {
   async negotiate(task: HandoffRequestDto, options: NegotiateOptions = {}): Promise<NegotiationRecord> {
     const started = performance.now();
     const id = randomUUID();
-    if (!options.from) {
-      const existing = await this.store.getHandoff(task.id);
-      if (existing?.status === 'assigned') return this.record(id, task.id, existing.agentId, [], 0, 'already_assigned', started);
-    }
+    // A task assigned before (a redelivered submission, a retried request) is found by the claim in the ledger
+    // or by the handoff record's unique task id, and answered as already_assigned.
     const now = Date.now();
-    const wanted = (task.requiredCapabilities ?? []).flatMap((r) => [r.capabilityId, ...(r.alternatives ?? [])]);
-    const pool = (await this.store.agentsWithCapabilities(wanted)) as unknown as RegistryAgent[];
     const exclude = new Set<string>(options.from ? [options.from] : []);
-    const search = findCandidates(task as unknown as HandoffTask, pool, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS, excludeAgentIds: exclude });
+    const search = this.directory.findCandidates(task as unknown as HandoffTask, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS, excludeAgentIds: exclude });
     if (search.outcome === 'missing_capability') {
       throw new OssaError('NOT_FOUND', `No agent offers ${describeMissing(search.missing)}`, search.missing.map((m) => ({ field: 'requiredCapabilities', message: `no agent offers ${m.capabilityId}${m.version ? ` ${m.version}` : ''}`, value: m })));
     }
@@ -65,13 +64,13 @@ export class HandoffService {
     if (search.outcome === 'unavailable') {
       throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `${search.unavailable} capable agents, none available (offline, failed, in maintenance or silent)` }]);
     }
-    const ranked = rankCandidates(search.candidates.map((c) => scoreCandidate(task as unknown as HandoffTask, c.agent, c.matches, now)));
+    const ranked = scoreAndRank(task as unknown as HandoffTask, search.candidates, now);
     const seen: NegotiationRecord['candidates'] = [];
     let rounds = 0;
     for (let offset = 0; offset < ranked.length; offset += this.config.MAX_BIDDERS) {
       rounds++;
       const round = ranked.slice(offset, offset + this.config.MAX_BIDDERS);
-      const bids = await collectBids(this.nats, round.map((c) => c.agentId), { negotiationId: id, taskId: task.id, task, bidWindowMs: this.config.BID_WINDOW_MS }, this.config.BID_WINDOW_MS);
+      const bids = await collectBids(this.nats, round.map((c) => c.agentId), { negotiationId: id, taskId: task.id, task, bidWindowMs: this.config.BID_WINDOW_MS }, this.config.BID_WINDOW_MS, this.listeners);
       const byAgent = new Map(bids.map((b) => [b.agentId, b]));
       for (const c of round) seen.push({ agentId: c.agentId, score: c.score, breakdown: c.breakdown, bid: byAgent.get(c.agentId)?.kind });
       // Bidders and agents that do not bid are eligible; a bid's confidence scales its score.
@@ -116,36 +115,51 @@ export class HandoffService {
       if (claim) await this.ledger.compareAndSet(key, agentId, from);
       if (!from) await this.store.completeHandoff(task.id, agentId, 'failed', new Date().toISOString());
     };
-    const loaded = await this.store.adjustLoad(agentId, 1);
+    const loaded = await this.adjustLoad(agentId, 1);
     if (!loaded) {
       await release();
       return 'next';
     }
-    if (!(await award(this.nats, agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS))) {
-      await this.store.adjustLoad(agentId, -1);
+    if (!(await award(this.nats, agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS, this.listeners))) {
+      await this.adjustLoad(agentId, -1);
       await release();
       return 'next';
     }
     if (from) {
       await this.store.reassignHandoff(task.id, from, agentId, negotiationId);
-      await this.store.adjustLoad(from, -1).catch(() => null);
+      await this.adjustLoad(from, -1).catch(() => null);
     }
     await this.deliver(task, agentId, negotiationId);
     return 'assigned';
   }
 
   /**
-   * The ledger names an assignee but the store has no record of the task: a registry stopped (or crashed)
-   * between its claim and its record. Finish that assignment instead of leaving the task nowhere.
+   * The ledger names an assignee: finish that assignment instead of leaving the task nowhere. A registry
+   * stopped or killed after its claim may have left no record (record, load, delivery and event follow), or a
+   * record whose task was never delivered (delivery and event follow). Delivery and event carry stable ids,
+   * so a retried request or a redelivered submission within the stream's duplicate window adds neither again;
+   * past the window the agent may see the assignment again (at least once, and only ever to this agent).
    */
   private async recoverAssignment(task: HandoffRequestDto, agentId: string, negotiationId: string): Promise<void> {
-    if (await this.store.getHandoff(task.id)) return;
-    const handoff = { taskId: task.id, agentId, negotiationId, status: 'assigned' as const, task: JSON.parse(JSON.stringify(task)), assignedAt: new Date().toISOString(), failovers: 0 };
-    if (!(await this.store.insertHandoffIfAbsent(handoff))) return;
-    // The assignment stands even if the agent is at maxLoad now: it was agreed before.
-    if (!(await this.store.adjustLoad(agentId, 1))) this.logger.warn({ taskId: task.id, agentId }, 'recovered assignment on an agent at maxLoad');
-    await this.deliver(task, agentId, negotiationId);
-    this.logger.warn({ taskId: task.id, agentId }, 'recovered an assignment claimed in the ledger without a record');
+    const existing = await this.store.getHandoff(task.id);
+    if (existing && (existing.agentId !== agentId || existing.status !== 'assigned' || existing.failovers > 0)) return;
+    if (!existing) {
+      const handoff = { taskId: task.id, agentId, negotiationId, status: 'assigned' as const, task: JSON.parse(JSON.stringify(task)), assignedAt: new Date().toISOString(), failovers: 0 };
+      if (!(await this.store.insertHandoffIfAbsent(handoff))) return;
+      // The assignment stands even if the agent is at maxLoad now: it was agreed before.
+      if (!(await this.adjustLoad(agentId, 1))) this.logger.warn({ taskId: task.id, agentId }, 'recovered assignment on an agent at maxLoad or not available');
+      this.logger.warn({ taskId: task.id, agentId }, 'recovered an assignment claimed in the ledger without a record');
+    }
+    const id = existing?.negotiationId ?? negotiationId;
+    await this.deliver(task, agentId, id);
+    await this.events.publish(EVENT_NAMES.handoffCompleted, this.record(id, task.id, agentId, [], 0, 'assigned', performance.now()), { id: `handoffCompleted:${task.id}:${agentId}:first` });
+  }
+
+  /** Changes the agent's load in the store (the authority) and keeps the directory's copy in step. */
+  async adjustLoad(agentId: string, delta: number): Promise<AgentRecord | null> {
+    const agent = await this.store.adjustLoad(agentId, delta, this.directory.get(agentId)?.maxLoad);
+    if (agent) this.directory.changed(agent);
+    return agent;
   }
 
   /** The agent may be offline now: the task waits for it on its own subject in the tasks stream. */

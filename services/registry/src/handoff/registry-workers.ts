@@ -2,6 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { EVENT_NAMES, HandoffRequestDto, OssaError, validateDto } from '@ossa/contracts';
 import { DurableConsumer, EventPublisher, LOGGER, NatsConnectionService, PermanentMessageError, type ConsumedMessage } from '@ossa/messaging';
 import { MetricsRegistry, type Logger } from '@ossa/observability';
+import { AgentDirectory } from '../agents/agent-directory';
 import type { RegistryStore } from '../agents/agent.record';
 import { RegistryConfig } from '../registry-config';
 import { RegistryMetrics } from '../registry.metrics';
@@ -22,6 +23,7 @@ export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicatio
   constructor(
     @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
+    @Inject(AgentDirectory) private readonly directory: AgentDirectory,
     @Inject(RegistryConfig) private readonly config: RegistryConfig,
     @Inject(HandoffService) private readonly handoff: HandoffService,
     @Inject(EventPublisher) private readonly events: EventPublisher,
@@ -37,7 +39,7 @@ export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicatio
       filterSubject: this.nats.subjects.tasksSubmit,
       maxDeliver: 10_000,
       backoffMs: [250, 500, 1000, 2000, 5000, 10_000],
-      ackWaitMs: 10_000,
+      ackWaitMs: this.config.TASK_ACK_WAIT_MS,
       concurrency: 16,
       handler: (m) => this.onSubmitted(m),
       logger: this.logger,
@@ -79,9 +81,13 @@ export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Marks silent agents failed (once across instances) and fails their tasks over. */
   async sweep(): Promise<void> {
-    const cutoff = new Date(Date.now() - this.config.HEARTBEAT_TIMEOUT_MS).toISOString();
-    for (const agent of await this.store.staleAgents(cutoff)) {
-      if (!(await this.store.failIfStale(agent.id, cutoff))) continue;
+    const cutoffMs = Date.now() - this.config.HEARTBEAT_TIMEOUT_MS;
+    const cutoff = new Date(cutoffMs).toISOString();
+    // This instance's view proposes; the store's conditional update decides (and only one instance wins it).
+    for (const agent of this.directory.silentSince(cutoffMs)) {
+      const failed = await this.store.failIfStale(agent.id, cutoff);
+      if (!failed) continue;
+      this.directory.changed(failed);
       const inFlight = (await this.store.handoffsOf(agent.id)).map((h) => h.taskId);
       await this.events.publish(EVENT_NAMES.agentFailed, { agentId: agent.id, lastHeartbeat: agent.lastHeartbeat, inFlight }, { id: `agentFailed:${agent.id}:${agent.lastHeartbeat}` });
       const outcome = await this.handoff.failover(agent);

@@ -1,0 +1,152 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Subscription } from 'nats';
+import { AgentIndex, type CandidateSearch, type HandoffTask, type RegistryAgent, type SearchOptions } from '@ossa/registry';
+import { LOGGER, NatsConnectionService } from '@ossa/messaging';
+import type { Logger } from '@ossa/observability';
+import { RegistryConfig } from '../registry-config';
+import { REGISTRY_STORE } from '../registry.tokens';
+import type { AgentRecord, RegistryStore } from './agent.record';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What one instance tells the others after it changed an agent in the store. */
+type DirectoryChange = { agent: AgentRecord } | { removed: string };
+
+/**
+ * Each registry instance's in-memory view of every agent, indexed by capability, so a handoff finds its
+ * candidates without a store query. The store stays the authority: every change is written there first,
+ * then applied here and announced to the other instances on `<prefix>.registry.directory.changed.<instance>`; a
+ * record older than the one held (by `revision`) is ignored, and a full reload every
+ * `DIRECTORY_RESYNC_MS` repairs anything an announcement missed. A stale view can only propose a
+ * candidate: the assignment itself is guarded by the store (load, state) and the ledger.
+ */
+@Injectable()
+export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
+  private index = new AgentIndex();
+  private readonly origin = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  private subscription?: Subscription;
+  private resyncTimer?: NodeJS.Timeout;
+  private resyncing?: Promise<void>;
+  /** Changes applied while a reload reads the store (null: removed), replayed on what it read. */
+  private changesDuringReload?: Map<string, AgentRecord | null>;
+
+  constructor(
+    @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
+    @Inject(RegistryConfig) private readonly config: RegistryConfig,
+    @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** `<prefix>.registry.directory.changed.<origin>`: an instance skips its own changes by the last token, unread. */
+  private subject(origin: string): string {
+    return this.nats.subjects.request('registry', `directory.changed.${origin}`);
+  }
+
+  // Before any handler or consumer starts (they start at application bootstrap): they need the view.
+  async onModuleInit(): Promise<void> {
+    const own = this.subject(this.origin);
+    this.subscription = this.nats.nc.subscribe(this.subject('*'), {
+      callback: (err, msg) => {
+        if (err || msg.subject === own) return;
+        try {
+          const change = JSON.parse(decoder.decode(msg.data)) as DirectoryChange;
+          if ('removed' in change) this.forget(change.removed);
+          else this.apply(change.agent);
+        } catch (e) {
+          this.logger.warn({ err: e }, 'unreadable directory change ignored');
+        }
+      },
+    });
+    await this.nats.nc.flush();
+    await this.reload();
+    this.resyncTimer = setInterval(() => {
+      this.resyncing ??= this.reload()
+        .catch((err) => this.logger.warn({ err }, 'directory resync failed; keeping the current view'))
+        .finally(() => (this.resyncing = undefined));
+    }, this.config.DIRECTORY_RESYNC_MS);
+    this.resyncTimer.unref?.();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.resyncTimer);
+    await this.resyncing;
+    this.subscription?.unsubscribe();
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  get(agentId: string): AgentRecord | undefined {
+    return this.index.get(agentId) as unknown as AgentRecord | undefined;
+  }
+
+  /** Agents whose last heartbeat is older than `cutoffMs` and that are not failed or offline already, by this view. */
+  silentSince(cutoffMs: number): AgentRecord[] {
+    const silent: AgentRecord[] = [];
+    for (const agent of this.index.values()) {
+      if (agent.state === 'failed' || agent.state === 'offline') continue;
+      if (agent.lastHeartbeat !== undefined && Date.parse(agent.lastHeartbeat) < cutoffMs) silent.push(agent as unknown as AgentRecord);
+    }
+    return silent;
+  }
+
+  findCandidates(task: HandoffTask, now: number, options: SearchOptions): CandidateSearch {
+    return this.index.findCandidates(task, now, options);
+  }
+
+  /** A record this instance just wrote: held here and announced to the other instances. */
+  changed(agent: AgentRecord | null | undefined): void {
+    if (!agent) return;
+    this.apply(agent);
+    this.announce({ agent });
+  }
+
+  removed(agentId: string): void {
+    this.forget(agentId);
+    this.announce({ removed: agentId });
+  }
+
+  private announce(change: DirectoryChange): void {
+    try {
+      this.nats.nc.publish(this.subject(this.origin), encoder.encode(JSON.stringify(change)));
+    } catch (err) {
+      // Closed or draining connection: the other instances catch up at their next resync.
+      this.logger.warn({ err }, 'directory change not announced');
+    }
+  }
+
+  /** Keeps the record unless a newer revision of it is held already. */
+  private apply(agent: AgentRecord): void {
+    const held = this.index.get(agent.id) as unknown as AgentRecord | undefined;
+    if (held && (held.revision ?? 0) > (agent.revision ?? 0)) return;
+    this.index.upsert(agent as unknown as RegistryAgent);
+    this.changesDuringReload?.set(agent.id, agent);
+  }
+
+  private forget(agentId: string): void {
+    this.index.remove(agentId);
+    this.changesDuringReload?.set(agentId, null);
+  }
+
+  /** Reads every agent from the store into a fresh index, then swaps it in; changes seen meanwhile are replayed on it. */
+  async reload(): Promise<void> {
+    const fresh = new AgentIndex();
+    const changes = (this.changesDuringReload = new Map());
+    try {
+      for await (const page of this.store.allAgents(1000)) for (const agent of page) fresh.upsert(agent as unknown as RegistryAgent);
+      for (const [id, agent] of changes) {
+        if (agent === null) {
+          fresh.remove(id);
+          continue;
+        }
+        const read = fresh.get(id) as unknown as AgentRecord | undefined;
+        if (!read || (read.revision ?? 0) < (agent.revision ?? 0)) fresh.upsert(agent as unknown as RegistryAgent);
+      }
+      this.index = fresh;
+    } finally {
+      this.changesDuringReload = undefined;
+    }
+  }
+}
