@@ -3,7 +3,7 @@
 // its own process (memory store; BENCH_MONGO=1: MongoDB store), the ledger three consensus replica
 // processes with file logs (BENCH_LEDGER_LOG=memory: in-memory logs), this process only generates load.
 // Writes bench/results/handoff.json. Sizes: BENCH_AGENTS (100000), BENCH_HANDOFF_AGENTS (10000),
-// BENCH_RATE (1000 tasks/s), BENCH_SECONDS (5), BENCH_BATCH (500 agents per batch registration).
+// BENCH_RATES (50,150,1000 tasks/s, one paced phase each), BENCH_SECONDS (5), BENCH_BATCH (500 agents per batch registration).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +58,50 @@ async function registerAll(nc: NatsConnection, subject: string, count: number, c
   return count / ((performance.now() - started) / 1000);
 }
 
+const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : +sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(2));
+
+/** Handoff requests paced at `rate` per second for `seconds`: round trip and in-registry (durationMs) latency. */
+async function paced(nc: NatsConnection, subject: string, rate: number, seconds: number, nextTask: () => Record<string, unknown>) {
+  const count = rate * seconds;
+  const latencies: number[] = [];
+  const inService: number[] = [];
+  let failures = 0;
+  const began = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = began + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const body = nextTask();
+    inFlight.push(
+      (async () => {
+        const t = performance.now();
+        try {
+          const reply = await request(nc, subject, body);
+          latencies.push(performance.now() - t);
+          inService.push(reply.durationMs as number);
+        } catch {
+          failures++;
+        }
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  const achieved = (count - failures) / ((performance.now() - began) / 1000);
+  latencies.sort((a, b) => a - b);
+  inService.sort((a, b) => a - b);
+  return {
+    offeredRate: rate,
+    achievedRate: Math.round(achieved),
+    tasks: count,
+    failures,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    maxMs: percentile(latencies, 1),
+    servicePhase: { p50Ms: percentile(inService, 0.5), p99Ms: percentile(inService, 0.99) },
+  };
+}
+
 /** Every process this bench started, stopped even when it fails. */
 const spawned: ChildService[] = [];
 
@@ -80,7 +124,7 @@ async function registerBatches(nc: NatsConnection, subject: string, count: numbe
 async function main(): Promise<void> {
   const total = Number(process.env.BENCH_AGENTS ?? 100_000);
   const handoffAgents = Number(process.env.BENCH_HANDOFF_AGENTS ?? 10_000);
-  const rate = Number(process.env.BENCH_RATE ?? 1000);
+  const rates = (process.env.BENCH_RATES ?? process.env.BENCH_RATE ?? '50,150,1000').split(',').map(Number);
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
   const batchSize = Number(process.env.BENCH_BATCH ?? 500);
   const ledgerLog = process.env.BENCH_LEDGER_LOG === 'memory' ? 'memory' : 'file';
@@ -151,33 +195,17 @@ async function main(): Promise<void> {
   const subjects = subjectsFor(hoPrefix);
   await registerAll(nc, subjects.request('registry', 'agent.register'), handoffAgents, 64);
   for (let i = 0; i < 50; i++) await request(nc, subjects.request('registry', 'handoff.initiate'), { ...task(i), id: `warm-${i}` });
-  const count = rate * seconds;
-  const latencies: number[] = [];
-  let failures = 0;
-  const began = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) {
-    const due = began + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    inFlight.push(
-      (async () => {
-        const t = performance.now();
-        try {
-          await request(nc, subjects.request('registry', 'handoff.initiate'), task(i));
-          latencies.push(performance.now() - t);
-        } catch {
-          failures++;
-        }
-      })(),
+  const phases: Record<string, unknown>[] = [];
+  let next = 0;
+  for (const offered of rates) {
+    const phase = await paced(nc, subjects.request('registry', 'handoff.initiate'), offered, seconds, () => task(next++));
+    phases.push({ agents: handoffAgents, ...phase });
+    process.stdout.write(
+      `handoff: ${handoffAgents} agents, offered ${offered}/s, achieved ${phase.achievedRate}/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms ` +
+        `(in the registry: p50 ${phase.servicePhase.p50Ms} ms, p99 ${phase.servicePhase.p99Ms} ms), failures ${phase.failures}\n`,
     );
   }
-  await Promise.all(inFlight);
-  const achieved = count / ((performance.now() - began) / 1000);
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => +latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(2);
-  results.handoff = { agents: handoffAgents, offeredRate: rate, achievedRate: Math.round(achieved), tasks: count, failures, p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: pct(1) };
-  process.stdout.write(`handoff: ${handoffAgents} agents, offered ${rate}/s, achieved ${Math.round(achieved)}/s, p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, failures ${failures}\n`);
+  results.handoff = phases;
   await cleanup(hoPrefix, running);
   await nc.drain();
   await servers.stop();

@@ -6,7 +6,10 @@ import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { databaseName } from '@ossa/persistence';
 import { startService, type RunningService } from '@ossa/runtime';
 import { deleteStreams, isErrorEnvelope, mongoUrlOrWarn, natsUrl, requestJson, serviceEnv, startLedger, testConnection, uniquePrefix } from '@ossa/testing';
+import { AgentDirectory } from '../../services/registry/src/agents/agent-directory';
+import type { RegistryStore } from '../../services/registry/src/agents/agent.record';
 import { registryService } from '../../services/registry/src/definition';
+import { REGISTRY_STORE } from '../../services/registry/src/registry.tokens';
 
 jest.setTimeout(120_000);
 
@@ -41,6 +44,15 @@ function task(id: string, capability = 'data-processing', extra: Record<string, 
     metadata: { createdBy: 'user-1', createdAt: new Date().toISOString(), estimatedDuration: 60, complexity: 'moderate', category: 'data-processing' },
     ...extra,
   };
+}
+
+/** Resolves once `condition` holds (checked every 20 ms); fails after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 interface Negotiation {
@@ -174,6 +186,48 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     const refused = (await ask('agent.register', agent('one-too-many', {}, 'filler'))) as ErrorEnvelope;
     expect(refused.error).toMatchObject({ code: 'AGENT_CAPACITY_EXCEEDED', message: 'Agent capacity exceeded' });
     for (let i = agents.length; i < 40; i++) await deregister(`cap-${i}`);
+  });
+
+  it('registers agents in batches, checking the whole batch before storing any of it', async () => {
+    type Batch = { registered: number; created: number; agents: { agentId: string; created: boolean; revision: number }[] };
+    const batch = { agents: [agent('bat-1', {}, 'batch-cap'), agent('bat-2', {}, 'batch-cap')] };
+    const first = await ask<Batch>('agent.register.batch', batch);
+    expect(first).toMatchObject({ registered: 2, created: 2, agents: [{ agentId: 'bat-1', created: true }, { agentId: 'bat-2', created: true }] });
+    const again = await ask<Batch>('agent.register.batch', batch);
+    expect(again).toMatchObject({ registered: 2, created: 0 });
+    expect(again.agents[0].revision).toBeGreaterThan(first.agents[0].revision);
+
+    const invalid = (await ask('agent.register.batch', { agents: [agent('bat-3', {}, 'batch-cap'), { ...agent('bat-4'), maxLoad: -1, state: 'sleepy' }] })) as ErrorEnvelope;
+    expect(invalid.error.code).toBe('VALIDATION_FAILED');
+    expect(invalid.error.details.map((d) => d.field)).toEqual(expect.arrayContaining(['agents[1].maxLoad', 'agents[1].state']));
+    const repeated = (await ask('agent.register.batch', { agents: [agent('bat-5'), agent('bat-6'), agent('bat-5')] })) as ErrorEnvelope;
+    expect(repeated.error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'agents[2].id', message: 'repeats agents[0].id' }] });
+    const tooMany = (await ask('agent.register.batch', { agents: Array.from({ length: 41 }, (_, i) => agent(`bat-x${i}`)) })) as ErrorEnvelope;
+    expect(tooMany.error).toMatchObject({ code: 'AGENT_CAPACITY_EXCEEDED', message: 'Agent capacity exceeded' });
+    const empty = (await ask('agent.register.batch', { agents: [] })) as ErrorEnvelope;
+    expect(empty.error.details[0]).toMatchObject({ field: 'agents' });
+    // Nothing of a refused batch was stored.
+    for (const id of ['bat-3', 'bat-5', 'bat-6', 'bat-x0', 'bat-x40']) expect(((await ask('agent.get', { agentId: id })) as ErrorEnvelope).error.code).toBe('NOT_FOUND');
+    for (const id of ['bat-1', 'bat-2']) await deregister(id);
+  });
+
+  it('every registry instance sees agents registered, changed and removed through another', async () => {
+    const second = await startService(registryService, { ...env, INSTANCE_ID: `registry-d-${randomBytes(2).toString('hex')}` });
+    const instances = [running[running.length - 1], second];
+    const directories = instances.map((i) => i.app.get(AgentDirectory));
+    await register(agent('dir-1', {}, 'dir-cap'));
+    await until(() => directories.every((d) => d.get('dir-1')?.state === 'available'));
+    await ask('agent.heartbeat', { agentId: 'dir-1', state: 'busy', currentLoad: 3 });
+    await until(() => directories.every((d) => d.get('dir-1')?.state === 'busy' && d.get('dir-1')?.currentLoad === 3));
+    await deregister('dir-1');
+    await until(() => directories.every((d) => d.get('dir-1') === undefined));
+    // A change no instance announced (written to the store behind their backs) is picked up by the next resync.
+    const { agent: stored } = await instances[0].app.get<string, RegistryStore>(REGISTRY_STORE).upsertAgent({ ...agent('dir-2', {}, 'dir-cap'), lastHeartbeat: new Date().toISOString() });
+    expect(directories[1].get('dir-2')).toBeUndefined();
+    await directories[1].reload();
+    expect(directories[1].get('dir-2')).toMatchObject({ id: 'dir-2', revision: stored.revision });
+    await deregister('dir-2');
+    await second.close();
   });
 
   it('two registry instances racing on one task assign it to exactly one agent', async () => {

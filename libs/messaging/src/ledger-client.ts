@@ -27,6 +27,19 @@ function isTimeout(err: unknown): boolean {
 export class LedgerClient {
   private readonly clientId = randomUUID();
   private requestId = 0;
+  /** The replica that led at the last commit; proposals go straight to it instead of through any replica. */
+  private leader?: string;
+  /** Request ids sent and not answered yet: many callers share this client, so many are in flight at once. */
+  private readonly outstanding = new Set<number>();
+
+  /** A command in this client's session: the ledger applies each request id once, whatever order they commit in. */
+  private command(fields: Omit<LedgerCommand, 'clientId' | 'requestId' | 'firstOutstanding'>): LedgerCommand {
+    const requestId = ++this.requestId;
+    this.outstanding.add(requestId);
+    let first = requestId;
+    for (const id of this.outstanding) if (id < first) first = id;
+    return { ...fields, clientId: this.clientId, requestId, firstOutstanding: first };
+  }
 
   constructor(
     private readonly nats: NatsConnectionService,
@@ -47,16 +60,44 @@ export class LedgerClient {
    * delete). Resolves with whether it applied and the value now; null when no consensus replica runs.
    */
   async compareAndSet(key: string, expected: string | undefined, value: string | undefined): Promise<{ applied: boolean; value: string | null; index: number } | null> {
-    const command: LedgerCommand = { op: 'cas', key, clientId: this.clientId, requestId: ++this.requestId };
-    if (expected !== undefined) command.expected = expected;
-    if (value !== undefined) command.value = value;
+    const command = this.command({ op: 'cas', key, ...(expected !== undefined ? { expected } : {}), ...(value !== undefined ? { value } : {}) });
     try {
-      const reply = await this.request<LedgerProposeReply>('propose', command, this.timeoutMs);
+      const reply = await this.propose(command);
       return { applied: reply.result.applied, value: reply.result.value, index: reply.index };
     } catch (err) {
       if (isNoResponders(err)) return null;
       throw err;
     }
+  }
+
+  /**
+   * To the last known leader first (one hop less than through a follower, which would forward it); if that
+   * replica is gone or fails, through the service subject to whichever replica answers. Retrying is safe:
+   * the command keeps its (clientId, requestId), and the ledger's sessions apply it once.
+   */
+  private async propose(command: LedgerCommand): Promise<LedgerProposeReply> {
+    try {
+      return await this.proposeOnce(command);
+    } finally {
+      this.outstanding.delete(command.requestId!);
+    }
+  }
+
+  private async proposeOnce(command: LedgerCommand): Promise<LedgerProposeReply> {
+    const started = Date.now();
+    const leader = this.leader;
+    if (leader !== undefined) {
+      try {
+        const reply = await this.request<LedgerProposeReply>(`replica.${leader}.propose`, command, this.timeoutMs);
+        this.leader = reply.leader ?? leader;
+        return reply;
+      } catch {
+        if (this.leader === leader) this.leader = undefined;
+      }
+    }
+    const reply = await this.request<LedgerProposeReply>('propose', command, Math.max(1, this.timeoutMs - (Date.now() - started)));
+    this.leader = reply.leader;
+    return reply;
   }
 
   /** Linearizable read of one key; null when no consensus replica runs. */
@@ -79,9 +120,9 @@ export class LedgerClient {
       return { committed: false, requested, used: null, key, note: `not committed: ${why}` };
     }
     const used = status.algorithm ?? 'raft';
-    const command: LedgerCommand = { op: 'put', key, value, clientId: this.clientId, requestId: ++this.requestId };
+    const command = this.command({ op: 'put', key, value });
     try {
-      const reply = await this.request<LedgerProposeReply>('propose', command, this.timeoutMs);
+      const reply = await this.propose(command);
       const note = requested && requested !== used ? `${requested} is not running here; committed with ${used}` : undefined;
       return { committed: true, requested, used, key, index: reply.index, term: reply.term, ...(note ? { note } : {}) };
     } catch (err) {

@@ -75,6 +75,24 @@ describe('Client sessions (thesis §6.3)', () => {
     expect(l.get('k')).toBe('new');
   });
 
+  it('a client with many requests in flight has each applied once, in whatever order they commit', () => {
+    // Requests 1–3 sent together (first outstanding 1); 3 commits first, then 1, then a retry of 3, then 2.
+    const l = new Ledger();
+    const c = (requestId: number, key: string, firstOutstanding = 1) => ({ op: 'cas' as const, key, value: `v${requestId}`, clientId: 'c', requestId, firstOutstanding });
+    expect(l.apply(c(3, 'k3'), 1)).toMatchObject({ applied: true, value: 'v3' });
+    expect(l.apply(c(1, 'k1'), 2)).toMatchObject({ applied: true, value: 'v1' });
+    expect(l.apply(c(3, 'k3'), 3)).toMatchObject({ applied: true, value: 'v3', duplicate: true });
+    expect(l.apply(c(2, 'k2'), 4)).toMatchObject({ applied: true, value: 'v2' });
+    // Once the client says it has every answer below 4, a late copy of 2 is not applied again.
+    l.apply({ op: 'put', key: 'k2', value: 'moved on', clientId: 'c', requestId: 4, firstOutstanding: 4 }, 5);
+    expect(l.apply(c(2, 'k2'), 6)).toEqual({ applied: false, value: 'moved on', duplicate: true });
+    // Answers below the floor are forgotten; the rest survive a snapshot.
+    expect(l.apply(c(5, 'k5', 4), 7)).toMatchObject({ applied: true });
+    const restored = Ledger.restore(l.snapshot());
+    expect(restored.apply(c(5, 'k5', 4), 8)).toMatchObject({ applied: true, duplicate: true });
+    expect(restored.apply(c(3, 'k3', 4), 9)).toMatchObject({ applied: false, duplicate: true });
+  });
+
   it('applies a retry again when sessions are deliberately ignored (the simulator bug switch)', () => {
     const l = new Ledger({ testingIgnoreSessions: true });
     const cmd = { op: 'cas' as const, key: 'k', value: 'a', clientId: 'c1', requestId: 1 };

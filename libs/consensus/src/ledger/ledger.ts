@@ -12,6 +12,9 @@ export function decodeCommand(data: Uint8Array): LedgerCommand {
   return JSON.parse(decoder.decode(data)) as LedgerCommand;
 }
 
+/** Answers one session keeps for a client with many requests in flight (its window, in requests). */
+export const MAX_ANSWERS_PER_SESSION = 4096;
+
 export interface LedgerOptions {
   /** Sessions kept before the least recently used one is evicted. */
   maxSessions?: number;
@@ -42,23 +45,31 @@ export class Ledger {
   /** Applies one committed command at `index`; deterministic on every replica. */
   apply(cmd: LedgerCommand, index: number): LedgerResult {
     this.appliedIndex = Math.max(this.appliedIndex, index);
-    const session =
+    const session: LedgerSession | undefined =
       cmd.clientId !== undefined && !this.ignoreSessions ? this.sessions.get(cmd.clientId) : undefined;
     if (session && cmd.requestId !== undefined) {
       if (session.requestId === cmd.requestId) return { ...session.result, duplicate: true };
-      if (
-        typeof cmd.requestId === 'number' &&
-        typeof session.requestId === 'number' &&
-        cmd.requestId < session.requestId
-      ) {
-        // An older request than the last answered one: the client has moved on, so it must not apply.
+      const answered = session.answers?.find(([id]) => id === cmd.requestId);
+      if (answered) return { ...answered[1], duplicate: true };
+      // Below the floor (or, for a one-at-a-time client, older than its last request) the client already has
+      // its answer and has moved on: a late copy must not apply.
+      const floor = session.floor ?? session.requestId;
+      if (typeof cmd.requestId === 'number' && typeof floor === 'number' && cmd.requestId < floor) {
         return { applied: false, value: this.get(cmd.key), duplicate: true };
       }
     }
     const result = this.execute(cmd);
     if (cmd.clientId !== undefined && cmd.requestId !== undefined) {
+      const next: LedgerSession = { requestId: cmd.requestId, result, lastIndex: index };
+      if (typeof cmd.firstOutstanding === 'number' && typeof cmd.requestId === 'number') {
+        const floor = Math.max(session?.floor ?? 0, cmd.firstOutstanding);
+        const kept = (session?.answers ?? []).filter(([id]) => id >= floor);
+        kept.push([cmd.requestId, result]);
+        next.answers = kept.length > MAX_ANSWERS_PER_SESSION ? kept.slice(-MAX_ANSWERS_PER_SESSION) : kept;
+        next.floor = floor;
+      }
       this.sessions.delete(cmd.clientId);
-      this.sessions.set(cmd.clientId, { requestId: cmd.requestId, result, lastIndex: index });
+      this.sessions.set(cmd.clientId, next);
       if (this.sessions.size > this.maxSessions)
         this.sessions.delete(this.sessions.keys().next().value as string);
     }

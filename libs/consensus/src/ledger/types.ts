@@ -11,6 +11,12 @@ export interface LedgerCommand {
   /** Client session (thesis §6.3): a retried (clientId, requestId) is applied once and answered from the cache. */
   clientId?: string;
   requestId?: number | string;
+  /**
+   * For clients with several requests in flight (numeric ids): the lowest request id the client has no answer
+   * for yet. The session then keeps an answer for every request from there on, so requests applied out of
+   * their sending order are each applied once; without it the client is taken to send one at a time.
+   */
+  firstOutstanding?: number;
 }
 
 export interface LedgerResult {
@@ -29,4 +35,8 @@ export interface LedgerSession {
   result: LedgerResult;
   /** Raft index that last touched the session; the least recently used session is evicted first. */
   lastIndex: number;
+  /** With firstOutstanding: the answers to requests at or above `floor`, by request id. */
+  answers?: [number, LedgerResult][];
+  /** The highest firstOutstanding the client has sent: requests below it have their answers. */
+  floor?: number;
 }

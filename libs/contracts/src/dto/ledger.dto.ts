@@ -7,12 +7,16 @@ export interface LedgerCommand {
   expected?: string;
   clientId?: string;
   requestId?: number;
+  /** With several requests in flight: the lowest request id this client has no answer for yet. */
+  firstOutstanding?: number;
 }
 
 /** `ossa.consensus.propose` reply. */
 export interface LedgerProposeReply {
   index: number;
   term: number;
+  /** The replica that led when the command committed: clients may send their next command straight to it. */
+  leader?: string;
   result: { applied: boolean; value: string | null };
 }
 

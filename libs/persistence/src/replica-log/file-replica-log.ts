@@ -1,11 +1,11 @@
 // The embedded adapter of the ReplicaLog port: an append-only, checksummed, fsync'd log file plus a
 // snapshot file, replayed into memory on open. Format and crash reasoning: docs/replica-log.md.
-import { promises as fs } from 'node:fs';
+import { fdatasyncSync, promises as fs, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Entry, HardState, PersistedState, Snapshot } from '@ossa/consensus';
 import type { ReplicaLog } from '@ossa/consensus';
 import { crc32 } from './crc32';
-import { encodeSnapshotFile, writeFileAtomic, writeFully } from './durable-files';
+import { encodeSnapshotFile, writeFileAtomic } from './durable-files';
 import { ReplicaLogError } from './errors';
 import {
   LOG_FILE,
@@ -180,7 +180,11 @@ export class FileReplicaLog implements ReplicaLog {
   private enqueue(job: Job): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
-      if (!this.flushing) void this.flush();
+      // Started on the next microtask, so jobs queued together (a Ready's entries and hard state) share a write.
+      if (!this.flushing) {
+        this.flushing = true;
+        queueMicrotask(() => void this.flush());
+      }
     });
   }
 
@@ -215,11 +219,16 @@ export class FileReplicaLog implements ReplicaLog {
     this.flushing = false;
   }
 
+  /**
+   * Appends are written and synced on this thread: a replica waits for them before it does anything else, and
+   * two thread-pool round trips per append cost more latency on a busy machine than the blocking (a fdatasync
+   * of an append is a fraction of a millisecond on an SSD).
+   */
   private async writeRecords(buffers: Buffer[]): Promise<void> {
     if (buffers.length === 0) return;
     const buf = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
-    await writeFully(this.handle, buf, this.writeOffset);
-    await this.handle.datasync();
+    for (let done = 0; done < buf.length; ) done += writeSync(this.handle.fd, buf, done, buf.length - done, this.writeOffset + done);
+    fdatasyncSync(this.handle.fd);
     this.writeOffset += buf.length;
   }
 

@@ -14,6 +14,8 @@ export class LedgerCommandDto {
   @IsOptional() @IsString() @MaxLength(MAX_LEDGER_VALUE_LENGTH) expected?: string;
   @IsOptional() @IsString() @Length(1, 200) clientId?: string;
   @IsOptional() @IsInt() @Min(0) requestId?: number;
+  /** For clients with several requests in flight: the lowest request id it has no answer for yet. */
+  @IsOptional() @IsInt() @Min(0) firstOutstanding?: number;
 }
 
 /** `ossa.consensus.read` */

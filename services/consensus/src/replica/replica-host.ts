@@ -170,7 +170,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
       const reply = await this.followLeader(deadline, async (remaining) => {
         if (this.node.isLeader) {
           const out = await this.node.propose(cmd, remaining);
-          return { index: out.index, term: out.term, result: { applied: out.result.applied, value: out.result.value } };
+          return { index: out.index, term: out.term, leader: this.config.REPLICA_ID, result: { applied: out.result.applied, value: out.result.value } };
         }
         return null;
       }, 'propose', cmd);

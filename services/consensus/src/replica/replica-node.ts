@@ -79,6 +79,8 @@ export class ReplicaNode {
   private requestSeq = 0;
   private readSeq = 0;
   private role: Role = 'follower';
+  /** Last log index this replica's log holds durably. */
+  private persistedLast = 0;
 
   constructor(private readonly options: ReplicaNodeOptions) {}
 
@@ -99,6 +101,7 @@ export class ReplicaNode {
       persisted,
     );
     this.ledger = persisted.snapshot ? Ledger.restore(persisted.snapshot.data) : new Ledger();
+    this.persistedLast = persisted.entries.length > 0 ? persisted.entries[persisted.entries.length - 1].index : (persisted.snapshot?.metadata.index ?? 0);
     this.timer = setInterval(() => this.enqueue(() => this.raft.tick()), tickMs);
     this.timer.unref?.();
   }
@@ -224,11 +227,31 @@ export class ReplicaNode {
 
   private async handleReady(rd: Ready): Promise<void> {
     const log = this.options.log;
-    if (rd.snapshot) await log.saveSnapshot(rd.snapshot);
-    if (rd.entries.length > 0) await log.append(rd.entries);
-    if (rd.hardState) await log.saveHardState(rd.hardState);
+    // Committed entries this log already holds durably are applied (and their clients answered) before this
+    // Ready's new entries are written: they are committed by a majority and durable here, and new entries
+    // never overwrite committed ones. Under steady load this takes one disk write off every commit's path.
+    const lastCommitted = rd.committedEntries.length > 0 ? rd.committedEntries[rd.committedEntries.length - 1].index : 0;
+    const applyFirst = !rd.snapshot && lastCommitted > 0 && lastCommitted <= this.persistedLast && (rd.entries.length === 0 || rd.entries[0].index > lastCommitted);
+    if (applyFirst) this.applyCommitted(rd);
+    if (rd.snapshot) {
+      await log.saveSnapshot(rd.snapshot);
+      this.persistedLast = Math.max(this.persistedLast, rd.snapshot.metadata.index);
+    }
+    // Entries and hard state are written together (a file log puts both in one write and one sync).
+    await Promise.all([rd.entries.length > 0 ? log.append(rd.entries) : undefined, rd.hardState ? log.saveHardState(rd.hardState) : undefined]);
+    if (rd.entries.length > 0) this.persistedLast = rd.entries[rd.entries.length - 1].index;
     for (const m of rd.messages) this.options.transport.send(m);
     if (rd.snapshot) this.ledger = Ledger.restore(rd.snapshot.data);
+    if (!applyFirst) this.applyCommitted(rd);
+    this.finishReady(rd);
+    const applied = this.raft.log.applied;
+    if (applied - this.raft.log.snapshotIndex >= this.options.snapshotEvery) {
+      const snap = this.raft.compact(applied, this.ledger.snapshot());
+      if (snap.ok) await log.saveSnapshot(snap.value);
+    }
+  }
+
+  private applyCommitted(rd: Ready): void {
     for (const e of rd.committedEntries) {
       if (e.type !== 'normal') continue;
       const result = this.ledger.applyEntry(e.data, e.index);
@@ -240,6 +263,9 @@ export class ReplicaNode {
       for (const w of waiting ?? []) w.resolve({ index: e.index, term: e.term, result });
       this.options.onApplied?.({ index: e.index, term: e.term, command, result, local: waiting !== undefined });
     }
+  }
+
+  private finishReady(rd: Ready): void {
     for (const rs of rd.readStates) {
       const pending = this.readContexts.get(rs.context);
       if (!pending) continue;
@@ -260,10 +286,6 @@ export class ReplicaNode {
         this.options.onRoleChange?.(rd.softState.role, this.raft.term, rd.softState.leader);
       }
       if (rd.softState.leader) for (const w of [...this.leaderWaiters]) w();
-    }
-    if (applied - this.raft.log.snapshotIndex >= this.options.snapshotEvery) {
-      const snap = this.raft.compact(applied, this.ledger.snapshot());
-      if (snap.ok) await log.saveSnapshot(snap.value);
     }
   }
 }

@@ -45,6 +45,8 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
 
   // Before any handler or consumer starts (they start at application bootstrap): they need the view.
   async onModuleInit(): Promise<void> {
+    // A store in this process's memory is seen by this instance only: nothing to announce or repair.
+    if (!this.store.durable) return this.reload();
     const own = this.subject(this.origin);
     this.subscription = this.nats.nc.subscribe(this.subject('*'), {
       callback: (err, msg) => {
@@ -59,6 +61,8 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
       },
     });
     await this.nats.nc.flush();
+    // Subscribed first: a change announced while the store is read is replayed on what was read, and one
+    // announced before the read started is in what was read (announcements follow the store write).
     await this.reload();
     this.resyncTimer = setInterval(() => {
       this.resyncing ??= this.reload()
@@ -109,6 +113,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private announce(change: DirectoryChange): void {
+    if (!this.store.durable) return;
     try {
       this.nats.nc.publish(this.subject(this.origin), encoder.encode(JSON.stringify(change)));
     } catch (err) {
