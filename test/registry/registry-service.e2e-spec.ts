@@ -171,6 +171,47 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     expect(done).toMatchObject({ status: 'completed', currentLoad: 0 });
   });
 
+  it('waits for a slow bidder within the bid window and counts one slower than the window as silent', async () => {
+    for (const id of ['slow-yes', 'quick-meh', 'too-slow']) await register(agent(id, {}, 'slow-cap'));
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    const later = (ms: number, m: { respond: (d: Uint8Array) => boolean }, body: unknown) => setTimeout(() => m.respond(enc(body)), ms);
+    const subs = [
+      // Bid window 300 ms: 120 ms is slow but in time; 700 ms is past it.
+      nc.subscribe(subjects.agent('slow-yes', 'bid'), { callback: (_e, m) => later(120, m, { bid: true, confidence: 1 }) }),
+      nc.subscribe(subjects.agent('quick-meh', 'bid'), { callback: (_e, m) => m.respond(enc({ bid: true, confidence: 0.2 })) }),
+      nc.subscribe(subjects.agent('too-slow', 'bid'), { callback: (_e, m) => later(700, m, { bid: true, confidence: 1 }) }),
+      nc.subscribe(subjects.agent('slow-yes', 'award'), { callback: (_e, m) => m.respond(enc({ accepted: true })) }),
+    ];
+    const negotiation = await ask<Negotiation>('handoff.initiate', task('slow-task', 'slow-cap'));
+    for (const s of subs) s.unsubscribe();
+    expect(negotiation.selectedAgent).toBe('slow-yes');
+    expect(Object.fromEntries(negotiation.candidates.map((c) => [c.agentId, c.bid]))).toEqual({ 'slow-yes': 'bid', 'quick-meh': 'bid', 'too-slow': 'silent' });
+  });
+
+  it('retries a submitted task nobody can take yet, places it once an agent can, and fails one whose deadline passes', async () => {
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    const outcomes: { type: string; taskId: string; reason?: string; selectedAgent?: string }[] = [];
+    const subs = ['handoffCompleted', 'handoffFailed'].map((type) =>
+      nc.subscribe(subjects.event(type), { callback: (_e, m) => outcomes.push({ type, ...(JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<{ taskId: string }>).data }) }),
+    );
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-retry', subjects });
+    await nats.js.publish(subjects.tasksSubmit, enc(task('late-task', 'late-cap')), { msgID: 'late-task' });
+    await nats.js.publish(subjects.tasksSubmit, enc(task('doomed-task', 'never-cap', { deadline: new Date(Date.now() + 1500).toISOString() })), { msgID: 'doomed-task' });
+    await nats.js.publish(subjects.tasksSubmit, enc({ id: 'broken-task', requiredCapabilities: [], priority: 'urgent' }), { msgID: 'broken-task' });
+    // Tried and handed back at least once before any agent offers late-cap.
+    const tried = async () => (await nats.jsm.consumers.info(subjects.streams.tasks, 'registry-handoff')).num_redelivered;
+    for (let i = 0; i < 500 && (await tried()) < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await tried()).toBeGreaterThanOrEqual(1);
+    expect(outcomes.filter((o) => o.taskId === 'late-task')).toEqual([]);
+    await register(agent('late-agent', {}, 'late-cap'));
+    await until(() => outcomes.some((o) => o.taskId === 'late-task') && outcomes.some((o) => o.taskId === 'doomed-task'), 20_000);
+    expect(outcomes.filter((o) => o.taskId === 'late-task')).toEqual([expect.objectContaining({ type: 'handoffCompleted', selectedAgent: 'late-agent' })]);
+    expect(outcomes.find((o) => o.taskId === 'doomed-task')).toMatchObject({ type: 'handoffFailed', reason: 'NOT_FOUND' });
+    await until(() => outcomes.some((o) => o.type === 'handoffFailed' && o.reason === 'VALIDATION_FAILED'));
+    for (const sub of subs) sub.unsubscribe();
+    await nats.drain();
+  });
+
   it('names a missing capability, and says when every capable agent is full', async () => {
     const missing = (await ask('handoff.initiate', task('nobody', 'quantum-annealing'))) as ErrorEnvelope;
     expect(missing.error.code).toBe('NOT_FOUND');
