@@ -17,6 +17,8 @@ export interface NatsConnectOptions {
 
 /** One NATS connection per service: core request/reply plus the JetStream client and manager. */
 export class NatsConnectionService {
+  private reconnectListeners?: Set<() => void>;
+
   private constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
@@ -45,6 +47,21 @@ export class NatsConnectionService {
       throw new Error(`NATS at ${options.url} has no JetStream (start nats-server with -js): ${(err as Error).message}`);
     }
     return new NatsConnectionService(nc, nc.jetstream(), jsm, options.subjects);
+  }
+
+  /**
+   * Calls `listener` after each reconnect to the server (core NATS messages sent while disconnected are
+   * lost; a listener repairs what it may have missed). Returns a function that removes it.
+   */
+  onReconnect(listener: () => void): () => void {
+    if (!this.reconnectListeners) {
+      const listeners = (this.reconnectListeners = new Set());
+      void (async () => {
+        for await (const status of this.nc.status()) if (status.type === 'reconnect') for (const l of listeners) l();
+      })().catch(() => undefined);
+    }
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners?.delete(listener);
   }
 
   get closed(): boolean {

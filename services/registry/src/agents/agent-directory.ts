@@ -28,6 +28,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   private subscription?: Subscription;
   private resyncTimer?: NodeJS.Timeout;
   private resyncing?: Promise<void>;
+  private stopReconnectWatch?: () => void;
   /** Changes applied while a reload reads the store (null: removed), replayed on what it read. */
   private changesDuringReload?: Map<string, AgentRecord | null>;
 
@@ -64,16 +65,21 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
     // Subscribed first: a change announced while the store is read is replayed on what was read, and one
     // announced before the read started is in what was read (announcements follow the store write).
     await this.reload();
-    this.resyncTimer = setInterval(() => {
-      this.resyncing ??= this.reload()
-        .catch((err) => this.logger.warn({ err }, 'directory resync failed; keeping the current view'))
-        .finally(() => (this.resyncing = undefined));
-    }, this.config.DIRECTORY_RESYNC_MS);
+    this.resyncTimer = setInterval(() => this.resync(), this.config.DIRECTORY_RESYNC_MS);
     this.resyncTimer.unref?.();
+    // Announcements sent while this instance was disconnected are lost: read everything again at once.
+    this.stopReconnectWatch = this.nats.onReconnect(() => this.resync());
+  }
+
+  private resync(): void {
+    this.resyncing ??= this.reload()
+      .catch((err) => this.logger.warn({ err }, 'directory resync failed; keeping the current view'))
+      .finally(() => (this.resyncing = undefined));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.resyncTimer);
+    this.stopReconnectWatch?.();
     await this.resyncing;
     this.subscription?.unsubscribe();
   }

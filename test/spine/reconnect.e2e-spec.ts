@@ -1,0 +1,76 @@
+// A service's NATS connection survives its server restarting, and tells listeners when it is back (the
+// registry's agent directory re-reads the store then). Runs a private nats-server on a free loopback port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { subjectsFor } from '@ossa/contracts';
+import { NatsConnectionService } from '@ossa/messaging';
+import { tcpAnswers } from '@ossa/testing';
+
+jest.setTimeout(60_000);
+
+const binary = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
+if (!binary) console.warn('SKIPPED: NATS reconnect spec needs a nats-server binary on this machine');
+const describeLocal = binary ? describe : describe.skip;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describeLocal('NATS connection across a server restart', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ossa-nats-reconnect-'));
+  let port: number;
+  let server: ChildProcess | undefined;
+
+  const startServer = async () => {
+    server = spawn(binary!, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+    await waitUntil(() => tcpAnswers('127.0.0.1', port), 10_000);
+  };
+  const killServer = async () => {
+    const exited = new Promise((r) => server!.once('exit', r));
+    server!.kill('SIGKILL');
+    await exited;
+  };
+
+  beforeAll(async () => {
+    port = await freePort();
+    await startServer();
+  });
+
+  afterAll(async () => {
+    server?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('calls reconnect listeners once the server is back, and a removed listener no more', async () => {
+    const nats = await NatsConnectionService.connect({ url: `nats://127.0.0.1:${port}`, name: 'reconnect-spec', subjects: subjectsFor('reconnect') });
+    let removedCalls = 0;
+    const remove = nats.onReconnect(() => removedCalls++);
+    remove();
+    const reconnected = new Promise<void>((resolve) => nats.onReconnect(resolve));
+    await killServer();
+    await startServer();
+    await reconnected;
+    // Usable again: a round trip to the restarted server.
+    expect(await nats.rtt()).toBeGreaterThanOrEqual(0);
+    expect(removedCalls).toBe(0);
+    await nats.drain();
+  });
+});
