@@ -110,10 +110,15 @@ describeMongo('registry service over NATS with MongoDB state', () => {
   });
 
   it('registers, updates, lists with filters and pages, heartbeats and deregisters agents', async () => {
-    const first = await register<{ created: boolean; agent: { id: string } }>(agent('lst-1'));
+    type Registered = { created: boolean; agent: { id: string; name: string; revision: number; metadata: { createdAt: string; lastUpdated: string } } };
+    const first = await register<Registered>(agent('lst-1', { metadata: { createdAt: '2026-01-01T00:00:00.000Z' } }));
     expect(first.created).toBe(true);
-    const again = await register<{ created: boolean; agent: { name: string } }>(agent('lst-1', { name: 'Renamed' }));
+    const again = await register<Registered>(agent('lst-1', { name: 'Renamed', metadata: { createdAt: '2026-06-01T00:00:00.000Z' } }));
     expect(again).toMatchObject({ created: false, agent: { name: 'Renamed' } });
+    // Registering again keeps the first createdAt and moves the revision on.
+    expect(again.agent.metadata.createdAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(again.agent.revision).toBeGreaterThan(first.agent.revision);
+    expect(await ask('agent.get', { agentId: 'lst-1' })).toMatchObject({ metadata: { createdAt: '2026-01-01T00:00:00.000Z' } });
     await register(agent('lst-2', { metadata: { region: 'eu-west-1', tags: ['gpu'] } }, 'rendering', '2.1'));
     await register(agent('lst-3', {}, 'rendering', '1.4'));
     expect(await ask('agent.get', { agentId: 'lst-1' })).toMatchObject({ id: 'lst-1', name: 'Renamed', state: 'available' });
