@@ -28,16 +28,9 @@ export class AgentsHandlers {
     @Inject(ListenerMemory) private readonly listeners: ListenerMemory,
   ) {}
 
-  /** At capacity by this instance's view; confirmed with the store before refusing (the view may lag). */
-  private async atCapacity(agentId: string): Promise<boolean> {
-    if (this.directory.get(agentId) || this.directory.size < this.config.MAX_AGENTS) return false;
-    if (await this.store.getAgent(agentId)) return false;
-    return (await this.store.countAgents()) >= this.config.MAX_AGENTS;
-  }
-
   @NatsHandler((s) => s.request('registry', 'agent.register'), { dto: AgentDto })
   async register(dto: AgentDto): Promise<{ agent: AgentRecord; created: boolean }> {
-    if (await this.atCapacity(dto.id)) {
+    if (await this.newPastCapacity([dto.id])) {
       throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [
         { field: 'id', message: `this registry holds at most ${this.config.MAX_AGENTS} agents`, value: dto.id },
       ]);
@@ -61,10 +54,10 @@ export class AgentsHandlers {
       return first === undefined ? [] : [{ field: `agents[${i}].id`, message: `repeats agents[${first}].id`, value: a.id }];
     });
     if (repeated.length) throw new OssaError('VALIDATION_FAILED', 'Validation failed', repeated);
-    const fresh = await this.unknownAgents(dto.agents.map((a) => a.id));
-    if (fresh.length > 0 && fresh.length + (await this.heldAgents(fresh.length)) > this.config.MAX_AGENTS) {
+    const fresh = await this.newPastCapacity(dto.agents.map((a) => a.id));
+    if (fresh) {
       throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [
-        { field: 'agents', message: `${fresh.length} new agents would pass this registry's limit of ${this.config.MAX_AGENTS}`, value: fresh.length },
+        { field: 'agents', message: `${fresh} new agents would pass this registry's limit of ${this.config.MAX_AGENTS}`, value: fresh },
       ]);
     }
     const now = new Date().toISOString();
@@ -77,18 +70,16 @@ export class AgentsHandlers {
     };
   }
 
-  /** Ids this registry does not hold (by its view, confirmed with the store only near capacity). */
-  private async unknownAgents(ids: string[]): Promise<string[]> {
+  /**
+   * How many of these ids are new when storing them would pass MAX_AGENTS, else 0. This instance's view
+   * answers while it is clear of the limit; near it the store confirms (the view may lag behind it).
+   */
+  private async newPastCapacity(ids: string[]): Promise<number> {
     const unseen = ids.filter((id) => !this.directory.get(id));
-    if (unseen.length === 0 || this.directory.size + unseen.length <= this.config.MAX_AGENTS) return unseen;
+    if (this.directory.size + unseen.length <= this.config.MAX_AGENTS) return 0;
     const known = await Promise.all(unseen.map((id) => this.store.getAgent(id)));
-    return unseen.filter((_, i) => !known[i]);
-  }
-
-  /** Agents held now: this instance's view, or the store's count when the view says the limit is near. */
-  private async heldAgents(adding: number): Promise<number> {
-    if (this.directory.size + adding <= this.config.MAX_AGENTS) return this.directory.size;
-    return this.store.countAgents();
+    const fresh = unseen.filter((_, i) => !known[i]).length;
+    return fresh > 0 && fresh + (await this.store.countAgents()) > this.config.MAX_AGENTS ? fresh : 0;
   }
 
   private async registered(agent: AgentRecord, created: boolean): Promise<void> {

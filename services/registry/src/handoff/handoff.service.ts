@@ -5,7 +5,7 @@ import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts'
 import { EventPublisher, LedgerClient, LOGGER, NatsConnectionService } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
 import { AgentDirectory } from '../agents/agent-directory';
-import type { AgentRecord, RegistryStore } from '../agents/agent.record';
+import type { AgentRecord, HandoffRecord, RegistryStore } from '../agents/agent.record';
 import { RegistryConfig } from '../registry-config';
 import { REGISTRY_STORE } from '../registry.tokens';
 import { RegistryMetrics } from '../registry.metrics';
@@ -27,6 +27,11 @@ export interface NegotiateOptions {
 }
 
 const assignmentKey = (taskId: string) => `handoff/task/${taskId}/assignee`;
+
+/** The record of a task just assigned to an agent (the task kept as plain JSON). */
+function newHandoff(task: HandoffRequestDto, agentId: string, negotiationId: string): HandoffRecord {
+  return { taskId: task.id, agentId, negotiationId, status: 'assigned', task: JSON.parse(JSON.stringify(task)) as Record<string, unknown>, assignedAt: new Date().toISOString(), failovers: 0 };
+}
 
 /**
  * Handoff negotiation: candidates from the registry, scored by the core, invited to bid (contract net);
@@ -103,7 +108,7 @@ export class HandoffService {
       await this.recoverAssignment(task, claim.value, negotiationId);
       return { assignedTo: claim.value };
     }
-    const handoff = { taskId: task.id, agentId, negotiationId, status: 'assigned' as const, task: JSON.parse(JSON.stringify(task)), assignedAt: new Date().toISOString(), failovers: 0 };
+    const handoff = newHandoff(task, agentId, negotiationId);
     // The record follows the claim at once. Whoever inserts it — this negotiation, or an instance recovering
     // a claim it found without a record — loads the agent and delivers the task.
     if (!from && !(await this.store.insertHandoffIfAbsent(handoff))) {
@@ -144,8 +149,7 @@ export class HandoffService {
     const existing = await this.store.getHandoff(task.id);
     if (existing && (existing.agentId !== agentId || existing.status !== 'assigned' || existing.failovers > 0)) return;
     if (!existing) {
-      const handoff = { taskId: task.id, agentId, negotiationId, status: 'assigned' as const, task: JSON.parse(JSON.stringify(task)), assignedAt: new Date().toISOString(), failovers: 0 };
-      if (!(await this.store.insertHandoffIfAbsent(handoff))) return;
+      if (!(await this.store.insertHandoffIfAbsent(newHandoff(task, agentId, negotiationId)))) return;
       // The assignment stands even if the agent is at maxLoad now: it was agreed before.
       if (!(await this.adjustLoad(agentId, 1))) this.logger.warn({ taskId: task.id, agentId }, 'recovered assignment on an agent at maxLoad or not available');
       this.logger.warn({ taskId: task.id, agentId }, 'recovered an assignment claimed in the ledger without a record');
