@@ -8,7 +8,7 @@ import { subjectsFor, type EventEnvelope } from '@ossa/contracts';
 import { NatsConnectionService } from '@ossa/messaging';
 import { databaseName } from '@ossa/persistence';
 import type { RunningService } from '@ossa/runtime';
-import { deleteStreams, mongoUrlOrWarn, requestJson, serviceEnv, spawnService, startLedger, testConnection, uniquePrefix, type ChildService } from '@ossa/testing';
+import { deleteStreams, mongoUrlOrWarn, requestJson, serviceEnv, spawnService, startLedger, testConnection, uniquePrefix, waitFor, type ChildService } from '@ossa/testing';
 
 jest.setTimeout(120_000);
 
@@ -74,15 +74,10 @@ describeMongo('a registry process killed mid-negotiation', () => {
     await registry.waitForLog((l) => l.msg === 'started', 60_000);
   };
   const ask = <T>(action: string, body: unknown) => requestJson<T>(nc, subjects.request('registry', action), body, { timeoutMs: 10_000 });
-  const completedFor = (taskId: string) =>
-    new Promise<Completed>((resolve) => {
-      const check = () => {
-        const hit = completed.find((c) => c.taskId === taskId);
-        if (hit) resolve(hit);
-        else setTimeout(check, 50);
-      };
-      check();
-    });
+  const completedFor = async (taskId: string): Promise<Completed> => {
+    await waitFor(() => completed.some((c) => c.taskId === taskId), 60_000);
+    return completed.find((c) => c.taskId === taskId)!;
+  };
   /** Answers requests on an agent subject; `onFirst` runs (and nothing is answered) for the first one only. */
   const listen = (agentId: string, action: string, answer: unknown, onFirst: (msg: Msg) => void) => {
     let first = true;

@@ -5,7 +5,7 @@ import { subjectsFor, type ErrorEnvelope, type EventEnvelope } from '@ossa/contr
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { databaseName } from '@ossa/persistence';
 import { startService, type RunningService } from '@ossa/runtime';
-import { deleteStreams, isErrorEnvelope, mongoUrlOrWarn, natsUrl, requestJson, serviceEnv, startLedger, testConnection, uniquePrefix } from '@ossa/testing';
+import { deleteStreams, isErrorEnvelope, mongoUrlOrWarn, natsUrl, requestJson, serviceEnv, startLedger, testConnection, uniquePrefix, waitFor } from '@ossa/testing';
 import { AgentDirectory } from '../../services/registry/src/agents/agent-directory';
 import type { RegistryStore } from '../../services/registry/src/agents/agent.record';
 import { registryService } from '../../services/registry/src/definition';
@@ -46,15 +46,6 @@ function task(id: string, capability = 'data-processing', extra: Record<string, 
   };
 }
 
-/** Resolves once `condition` holds (checked every 20 ms); fails after `timeoutMs`. */
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 interface Negotiation {
   id: string;
   taskId: string;
@@ -81,6 +72,17 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     const reply = await ask<T>('agent.register', a);
     if (!isErrorEnvelope(reply)) alive.add(a.id);
     return reply;
+  };
+  /** Task → agent of every stored `assigned` handoffCompleted event of these tasks; fails if a task went to two agents. */
+  const assignedSoFar = async (nats: NatsConnectionService, taskPrefix: string): Promise<Map<string, string>> => {
+    const placed = new Map<string, string>();
+    for (const m of await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'), 100_000)) {
+      const e = (JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).data;
+      if (!e.taskId.startsWith(taskPrefix) || e.status !== 'assigned') continue;
+      expect(placed.get(e.taskId) ?? e.selectedAgent).toBe(e.selectedAgent);
+      placed.set(e.taskId, e.selectedAgent);
+    }
+    return placed;
   };
   const deregister = async (agentId: string) => {
     alive.delete(agentId);
@@ -205,14 +207,14 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     await nats.js.publish(subjects.tasksSubmit, enc({ id: 'broken-task', requiredCapabilities: [], priority: 'urgent' }), { msgID: 'broken-task' });
     // Tried and handed back at least once before any agent offers late-cap.
     const tried = async () => (await nats.jsm.consumers.info(subjects.streams.tasks, 'registry-handoff')).num_redelivered;
-    for (let i = 0; i < 500 && (await tried()) < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => (await tried()) >= 1);
     expect(await tried()).toBeGreaterThanOrEqual(1);
     expect(outcomes.filter((o) => o.taskId === 'late-task')).toEqual([]);
     await register(agent('late-agent', {}, 'late-cap'));
-    await until(() => outcomes.some((o) => o.taskId === 'late-task') && outcomes.some((o) => o.taskId === 'doomed-task'), 20_000);
+    await waitFor(() => outcomes.some((o) => o.taskId === 'late-task') && outcomes.some((o) => o.taskId === 'doomed-task'), 20_000);
     expect(outcomes.filter((o) => o.taskId === 'late-task')).toEqual([expect.objectContaining({ type: 'handoffCompleted', selectedAgent: 'late-agent' })]);
     expect(outcomes.find((o) => o.taskId === 'doomed-task')).toMatchObject({ type: 'handoffFailed', reason: 'NOT_FOUND' });
-    await until(() => outcomes.some((o) => o.type === 'handoffFailed' && o.reason === 'VALIDATION_FAILED'));
+    await waitFor(() => outcomes.some((o) => o.type === 'handoffFailed' && o.reason === 'VALIDATION_FAILED'));
     for (const sub of subs) sub.unsubscribe();
     await nats.drain();
   });
@@ -262,11 +264,11 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     const instances = [running[running.length - 1], second];
     const directories = instances.map((i) => i.app.get(AgentDirectory));
     await register(agent('dir-1', {}, 'dir-cap'));
-    await until(() => directories.every((d) => d.get('dir-1')?.state === 'available'));
+    await waitFor(() => directories.every((d) => d.get('dir-1')?.state === 'available'));
     await ask('agent.heartbeat', { agentId: 'dir-1', state: 'busy', currentLoad: 3 });
-    await until(() => directories.every((d) => d.get('dir-1')?.state === 'busy' && d.get('dir-1')?.currentLoad === 3));
+    await waitFor(() => directories.every((d) => d.get('dir-1')?.state === 'busy' && d.get('dir-1')?.currentLoad === 3));
     await deregister('dir-1');
-    await until(() => directories.every((d) => d.get('dir-1') === undefined));
+    await waitFor(() => directories.every((d) => d.get('dir-1') === undefined));
     // A change no instance announced (written to the store behind their backs) is picked up by the next resync.
     const { agent: stored } = await instances[0].app.get<string, RegistryStore>(REGISTRY_STORE).upsertAgent({ ...agent('dir-2', {}, 'dir-cap'), lastHeartbeat: new Date().toISOString() });
     expect(directories[1].get('dir-2')).toBeUndefined();
@@ -306,18 +308,15 @@ describeMongo('registry service over NATS with MongoDB state', () => {
       });
     });
     expect(failed.data.inFlight).toEqual(['fo-task']);
-    const reassigned = await new Promise<EventEnvelope<Negotiation>>((resolve) => {
-      const check = async () => {
-        const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-fo', subjects });
-        const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'));
-        await nats.drain();
-        const found = events.map((m) => JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).find((e) => e.data.taskId === 'fo-task' && e.data.status === 'reassigned');
-        if (found) resolve(found);
-        else setTimeout(check, 200);
-      };
-      void check();
-    });
-    expect(reassigned.data.selectedAgent).toBe('fo-healthy');
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-fo', subjects });
+    let reassigned: EventEnvelope<Negotiation> | undefined;
+    await waitFor(async () => {
+      const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'));
+      reassigned = events.map((m) => JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).find((e) => e.data.taskId === 'fo-task' && e.data.status === 'reassigned');
+      return reassigned !== undefined;
+    }, 60_000, 200);
+    await nats.drain();
+    expect(reassigned!.data.selectedAgent).toBe('fo-healthy');
     expect(await ask('agent.get', { agentId: 'fo-dying' })).toMatchObject({ state: 'failed' });
     expect(await ask('agent.get', { agentId: 'fo-healthy' })).toMatchObject({ currentLoad: 1 });
   });
@@ -331,22 +330,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
       Array.from({ length: count }, (_, i) => nats.js.publish(subjects.tasksSubmit, new TextEncoder().encode(JSON.stringify(task(`burst-task-${i}`, 'burst-cap'))), { msgID: `burst-task-${i}` })),
     );
     expect(published.every((p) => !p.duplicate)).toBe(true);
-    const seen = new Map<string, string>();
-    await new Promise<void>((resolve) => {
-      const poll = async () => {
-        const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'), 100_000);
-        for (const m of events) {
-          const e = (JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).data;
-          if (e.taskId.startsWith('burst-task-') && e.status === 'assigned') {
-            expect(seen.get(e.taskId) ?? e.selectedAgent).toBe(e.selectedAgent);
-            seen.set(e.taskId, e.selectedAgent);
-          }
-        }
-        if (seen.size >= count) resolve();
-        else setTimeout(poll, 250);
-      };
-      void poll();
-    });
+    await waitFor(async () => (await assignedSoFar(nats, 'burst-task-')).size >= count, 110_000, 250);
     const loads = await Promise.all(workers.map((id) => ask<{ currentLoad: number }>('agent.get', { agentId: id })));
     expect(loads.map((a) => a.currentLoad).reduce((x, y) => x + y, 0)).toBe(count);
     await nats.drain();
@@ -363,21 +347,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     await first.close();
     for (let i = 40; i < 80; i++) await publish(i);
     running.push(await startService(registryService, env));
-    const placed = new Map<string, string>();
-    await new Promise<void>((resolve) => {
-      const poll = async () => {
-        const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'), 100_000);
-        for (const m of events) {
-          const e = (JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<Negotiation>).data;
-          if (!e.taskId.startsWith('rs-task-') || e.status !== 'assigned') continue;
-          expect(placed.get(e.taskId) ?? e.selectedAgent).toBe(e.selectedAgent);
-          placed.set(e.taskId, e.selectedAgent);
-        }
-        if (placed.size >= 80) resolve();
-        else setTimeout(poll, 250);
-      };
-      void poll();
-    });
+    await waitFor(async () => (await assignedSoFar(nats, 'rs-task-')).size >= 80, 110_000, 250);
     const loads = await Promise.all(workers.map((id) => ask<{ currentLoad: number }>('agent.get', { agentId: id })));
     expect(loads.map((a) => a.currentLoad).reduce((x, y) => x + y, 0)).toBe(80);
     await nats.drain();

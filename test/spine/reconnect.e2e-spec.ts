@@ -1,17 +1,17 @@
 // A service's NATS connection survives its server restarting, and tells listeners when it is back (the
 // registry's agent directory re-reads the store then). Runs a private nats-server on a free loopback port.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { subjectsFor } from '@ossa/contracts';
 import { NatsConnectionService } from '@ossa/messaging';
-import { tcpAnswers } from '@ossa/testing';
+import { natsServerBinary, waitForPort } from '@ossa/testing';
 
 jest.setTimeout(60_000);
 
-const binary = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
+const binary = natsServerBinary();
 if (!binary) console.warn('SKIPPED: NATS reconnect spec needs a nats-server binary on this machine');
 const describeLocal = binary ? describe : describe.skip;
 
@@ -26,14 +26,6 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describeLocal('NATS connection across a server restart', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ossa-nats-reconnect-'));
   let port: number;
@@ -41,7 +33,7 @@ describeLocal('NATS connection across a server restart', () => {
 
   const startServer = async () => {
     server = spawn(binary!, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
-    await waitUntil(() => tcpAnswers('127.0.0.1', port), 10_000);
+    if (!(await waitForPort('127.0.0.1', port, 10_000))) throw new Error(`nats-server did not start on port ${port}`);
   };
   const killServer = async () => {
     const exited = new Promise((r) => server!.once('exit', r));

@@ -30,6 +30,15 @@ export function serviceEnv(prefix: string, extra: Record<string, string> = {}): 
   return { ...env, ...extra };
 }
 
+/** Resolves once `check` holds, asking every `intervalMs`; fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 export async function testConnection(): Promise<NatsConnection> {
   return connect({ servers: natsUrl(), name: 'ossa-test' });
 }

@@ -1,6 +1,6 @@
 export * from './harness';
 export * from './child-service';
-export { startTestServers, tcpAnswers, type TestServers } from './servers';
+export { natsServerBinary, startTestServers, tcpAnswers, waitForPort, type TestServers } from './servers';
 export { mongoUrlOrWarn } from './mongo';
 export * from './consensus-cluster';
 export * from './ledger-cluster';

@@ -31,7 +31,7 @@ export function tcpAnswers(host: string, port: number, timeoutMs = 500): Promise
   });
 }
 
-async function waitForPort(host: string, port: number, timeoutMs: number): Promise<boolean> {
+export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (await tcpAnswers(host, port)) return true;
@@ -63,11 +63,16 @@ async function containerRuntimeAnswers(): Promise<boolean> {
   }
 }
 
+/** The nats-server binary of this machine, if it has one. */
+export function natsServerBinary(): string | undefined {
+  return ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
+}
+
 /** The machine's NATS on 127.0.0.1:4222, started with JetStream if it is down. */
 async function localNats(): Promise<string> {
   const url = 'nats://127.0.0.1:4222';
   if (await tcpAnswers('127.0.0.1', 4222)) return url;
-  const binary = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p));
+  const binary = natsServerBinary();
   if (!binary) throw new Error('NATS is not running on 127.0.0.1:4222 and no nats-server binary was found; set NATS_URL');
   const storeDir = path.join(os.tmpdir(), 'ossa-nats-store');
   mkdirSync(storeDir, { recursive: true });
