@@ -36,8 +36,8 @@ export class LedgerClient {
   private command(fields: Omit<LedgerCommand, 'clientId' | 'requestId' | 'firstOutstanding'>): LedgerCommand {
     const requestId = ++this.requestId;
     this.outstanding.add(requestId);
-    let first = requestId;
-    for (const id of this.outstanding) if (id < first) first = id;
+    // Ids are added in increasing order and a Set keeps insertion order: the first one left is the lowest.
+    const first = this.outstanding.values().next().value as number;
     return { ...fields, clientId: this.clientId, requestId, firstOutstanding: first };
   }
 

@@ -2,6 +2,11 @@ import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, RegistryStore 
 
 const clone = <T>(v: T): T => structuredClone(v);
 
+/** Every change of a stored agent moves its revision on. */
+function bump(agent: AgentRecord): void {
+  agent.revision = (agent.revision ?? 0) + 1;
+}
+
 function matches(agent: AgentRecord, filter: AgentFilter): boolean {
   if (filter.state && agent.state !== filter.state) return false;
   if (filter.region && agent.metadata?.region !== filter.region) return false;
@@ -65,21 +70,21 @@ export class MemoryRegistryStore implements RegistryStore {
     a.lastHeartbeat = at;
     if (patch.currentLoad !== undefined) a.currentLoad = patch.currentLoad;
     if (patch.state !== undefined) a.state = patch.state;
-    a.revision = (a.revision ?? 0) + 1;
+    bump(a);
     return clone(a);
   }
   async adjustLoad(id: string, delta: number) {
     const a = this.agents.get(id);
     if (!a || (delta > 0 && (a.currentLoad + delta > a.maxLoad || a.state !== 'available'))) return null;
     a.currentLoad = Math.max(0, a.currentLoad + delta);
-    a.revision = (a.revision ?? 0) + 1;
+    bump(a);
     return clone(a);
   }
   async failIfStale(id: string, cutoff: string) {
     const a = this.agents.get(id);
     if (!a || a.state === 'failed' || a.state === 'offline' || Date.parse(a.lastHeartbeat) >= Date.parse(cutoff)) return null;
     a.state = 'failed';
-    a.revision = (a.revision ?? 0) + 1;
+    bump(a);
     return clone(a);
   }
   async *allAgents(pageSize: number) {

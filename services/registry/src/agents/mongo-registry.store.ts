@@ -52,6 +52,11 @@ function toDoc(agent: AgentRecord): Omit<AgentDoc, 'revision'> {
   };
 }
 
+/** A registration's update: the record replaced, the revision moved on, the first createdAt kept. */
+function registration(agent: AgentRecord, now: string) {
+  return { $set: toDoc(agent), $inc: { revision: 1 }, $setOnInsert: { createdAt: agent.metadata?.createdAt ?? now } };
+}
+
 /** The record, with the fields that change outside registration taken from their own columns. */
 function fromDoc(doc: AgentDoc): AgentRecord {
   return {
@@ -133,7 +138,7 @@ export class MongoRegistryStore implements RegistryStore {
     return this.withAgentLock(agent.id, async () => {
       const res = await retryBusy(() =>
         this.agents
-          .findOneAndUpdate({ id: agent.id }, { $set: toDoc(agent), $inc: { revision: 1 }, $setOnInsert: { createdAt: agent.metadata?.createdAt ?? new Date().toISOString() } }, { upsert: true, returnDocument: 'after', includeResultMetadata: true, ...WRITE })
+          .findOneAndUpdate({ id: agent.id }, registration(agent, new Date().toISOString()), { upsert: true, returnDocument: 'after', includeResultMetadata: true, ...WRITE })
           .lean(),
       ) as unknown as { value: AgentDoc; lastErrorObject?: { updatedExisting?: boolean } };
       return { created: !res.lastErrorObject?.updatedExisting, agent: fromDoc(res.value) };
@@ -147,7 +152,7 @@ export class MongoRegistryStore implements RegistryStore {
         agents.map((agent) => ({
           updateOne: {
             filter: { id: agent.id },
-            update: { $set: toDoc(agent), $inc: { revision: 1 }, $setOnInsert: { createdAt: agent.metadata?.createdAt ?? now } },
+            update: registration(agent, now),
             upsert: true,
           },
         })),
