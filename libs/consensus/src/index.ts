@@ -31,6 +31,7 @@ export type { LedgerCommand, LedgerOp, LedgerResult } from './ledger/types';
 export type { ReplicaLog } from './storage/replica-log';
 export { MemoryReplicaLog } from './storage/memory-replica-log';
 export { MemoryLogStore } from './storage/memory-log-store';
+export { checkRange, copyEntry, freshEntries } from './storage/log-rules';
 export { describeReplicaLogConformance, type ReplicaLogHarness } from './storage/replica-log.conformance';
 
 export { Prng } from './sim/prng';

@@ -1,16 +1,22 @@
 // A synchronous in-memory log store: the state behind MemoryReplicaLog, used directly by the simulator
-// so that a crashed replica restarts from exactly what it had persisted.
-import { RaftError } from '../raft/errors';
+// so that a crashed replica restarts from exactly what it had persisted, and the index the file adapter
+// keeps of its file (libs/persistence LogState builds on it).
 import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types';
+import { checkRange, copyEntry, freshEntries } from './log-rules';
 
 export class MemoryLogStore {
-  private hardState: HardState = { term: 0, vote: null, commit: 0 };
-  private snapshot: Snapshot | null = null;
-  /** entries[0].index === snapshotIndex() + 1 */
-  private log: Entry[] = [];
+  hardState: HardState = { term: 0, vote: null, commit: 0 };
+  snapshot: Snapshot | null = null;
+  /** log[0].index === snapshotIndex() + 1 */
+  protected log: Entry[] = [];
 
+  /** Copies of everything held, as a restarted replica reads it. */
   load(): PersistedState {
-    return { hardState: { ...this.hardState }, snapshot: this.snapshot, entries: [...this.log] };
+    const snapshot = this.snapshot && {
+      metadata: { ...this.snapshot.metadata, confState: { voters: [...this.snapshot.metadata.confState.voters] } },
+      data: this.snapshot.data.slice(),
+    };
+    return { hardState: { ...this.hardState }, snapshot, entries: this.log.map(copyEntry) };
   }
 
   snapshotIndex(): number {
@@ -31,35 +37,34 @@ export class MemoryLogStore {
     return this.log[index - this.firstIndex()]?.term;
   }
 
+  /** Stores entries, replacing the suffix they overlap; entries covered by the snapshot are skipped. */
   append(entries: Entry[]): void {
-    const fresh = entries.filter((e) => e.index > this.snapshotIndex());
+    const fresh = freshEntries(entries, this.snapshotIndex(), this.lastIndex());
     if (fresh.length === 0) return;
-    const first = fresh[0].index;
-    for (let i = 1; i < fresh.length; i++) {
-      if (fresh[i].index !== first + i) {
-        throw new RaftError('LOG_GAP', `entries are not contiguous at index ${fresh[i].index}`, {
-          index: fresh[i].index,
-        });
-      }
-    }
-    if (first > this.lastIndex() + 1) {
-      throw new RaftError('LOG_GAP', `append at ${first} leaves a gap after last index ${this.lastIndex()}`, {
-        index: first,
-      });
-    }
-    this.log.length = first - this.firstIndex();
-    for (const e of fresh) this.log.push(copyEntry(e));
+    this.truncateFrom(fresh[0].index);
+    this.appendContiguous(fresh);
+  }
+
+  /** Drops entries from index on; a no-op when index is past the end. */
+  truncateFrom(index: number): void {
+    const keep = Math.max(0, index - this.firstIndex());
+    if (keep < this.log.length) this.log.length = keep;
+  }
+
+  /** Appends entries that start exactly at lastIndex() + 1 (callers truncate first). */
+  appendContiguous(entries: readonly Entry[]): void {
+    for (const e of entries) this.log.push(copyEntry(e));
   }
 
   saveHardState(hardState: HardState): void {
     this.hardState = { ...hardState };
   }
 
+  /** Installs a snapshot: keeps the entries after it when the log matches it at its index, else none. */
   saveSnapshot(snapshot: Snapshot): void {
     const { index, term } = snapshot.metadata;
     if (index <= this.snapshotIndex()) return;
-    if (this.term(index) === term) this.log = this.log.slice(index - this.snapshotIndex());
-    else this.log = [];
+    this.log = this.term(index) === term ? this.log.slice(index - this.snapshotIndex()) : [];
     this.snapshot = {
       metadata: { ...snapshot.metadata, confState: { voters: [...snapshot.metadata.confState.voters] } },
       data: snapshot.data.slice(),
@@ -68,24 +73,9 @@ export class MemoryLogStore {
   }
 
   entries(from: number, toExclusive: number): Entry[] {
-    if (from < this.firstIndex()) {
-      throw new RaftError('COMPACTED', `entries before ${this.firstIndex()} are compacted (asked ${from})`, {
-        index: from,
-      });
-    }
-    if (toExclusive > this.lastIndex() + 1) {
-      throw new RaftError(
-        'UNAVAILABLE',
-        `entries up to ${toExclusive - 1} asked, last index is ${this.lastIndex()}`,
-        { index: toExclusive - 1 },
-      );
-    }
+    checkRange(from, toExclusive, this.firstIndex(), this.lastIndex());
     return this.log
       .slice(from - this.firstIndex(), Math.max(0, toExclusive - this.firstIndex()))
       .map(copyEntry);
   }
-}
-
-function copyEntry(e: Entry): Entry {
-  return { index: e.index, term: e.term, type: e.type, data: e.data.slice() };
 }

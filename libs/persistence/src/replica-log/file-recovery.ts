@@ -124,7 +124,7 @@ function replay(state: LogState, record: LogRecord): string | null {
     case 'snapshotMeta':
       if (record.metadata.index <= state.snapshotIndex())
         return `snapshot record at ${record.metadata.index} goes back`;
-      state.applySnapshot({ metadata: record.metadata, data: new Uint8Array(0) });
+      state.saveSnapshot({ metadata: record.metadata, data: new Uint8Array(0) });
       return null;
     case 'snapshotData':
       return 'snapshot data record inside the log';
@@ -142,7 +142,7 @@ async function reconcileSnapshot(
 ): Promise<boolean> {
   const onDisk = await readSnapshotFile(file);
   if (onDisk && onDisk.metadata.index > (named?.metadata.index ?? 0)) {
-    state.applySnapshot(onDisk);
+    state.saveSnapshot(onDisk);
     return true;
   }
   if (!named) return false;

@@ -14,7 +14,7 @@ import {
   type CorruptionPolicy,
   type RecoveryReport,
 } from './file-recovery';
-import { freshEntries } from './log-rules';
+import { freshEntries } from '@ossa/consensus';
 import type { LogState } from './log-state';
 import { encodeRecord, LOG_MAGIC, type LogRecord } from './record-codec';
 
@@ -116,7 +116,7 @@ export class FileReplicaLog implements ReplicaLog {
     try {
       this.assertUsable();
       if (snapshot.metadata.index <= this.state.snapshotIndex()) return this.enqueue({ records: [] });
-      this.state.applySnapshot(snapshot);
+      this.state.saveSnapshot(snapshot);
       const snapshotFile = encodeSnapshotFile(snapshot);
       const logFile = encodeLiveState(this.state);
       this.projectedBytes = byteLength(logFile);

@@ -7,7 +7,7 @@ import type { Entry, HardState, PersistedState, Snapshot } from '@ossa/consensus
 import type { ReplicaLog } from '@ossa/consensus';
 import { crc32 } from './crc32';
 import { ReplicaLogError } from './errors';
-import { checkRange, freshEntries } from './log-rules';
+import { checkRange, freshEntries } from '@ossa/consensus';
 import {
   asBuffer,
   HARD_STATE_ID,

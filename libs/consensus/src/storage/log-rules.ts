@@ -1,6 +1,7 @@
-// Rules every adapter applies the same way, so they all answer like the memory adapter.
-import { RaftError } from '@ossa/consensus';
-import type { Entry } from '@ossa/consensus';
+// Rules every log store applies the same way (the memory store, the file and MongoDB adapters), so they all
+// answer alike.
+import { RaftError } from '../raft/errors';
+import type { Entry } from '../raft/types';
 
 /**
  * The entries of an append that are not covered by the snapshot, checked to be contiguous and to leave
