@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { spawnService, startTestServers, type ChildService } from '@ossa/testing';
+import { percentile } from './bench-support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const encoder = new TextEncoder();
@@ -23,9 +24,6 @@ interface Figures {
   p99Ms: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** Runs `total` operations with `clients` concurrent callers; each op resolves when committed. */
 async function drive(clients: number, total: number, op: (i: number) => Promise<void>) {
@@ -44,7 +42,7 @@ async function drive(clients: number, total: number, op: (i: number) => Promise<
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { perSecond: Math.round(total / seconds), p50Ms: +percentile(latencies, 50).toFixed(2), p99Ms: +percentile(latencies, 99).toFixed(2) };
+  return { perSecond: Math.round(total / seconds), p50Ms: +percentile(latencies, 0.5).toFixed(2), p99Ms: +percentile(latencies, 0.99).toFixed(2) };
 }
 
 async function ossaCluster(nc: NatsConnection, natsUrl: string, log: 'file' | 'mongo', mongoUrl?: string) {

@@ -15,6 +15,7 @@ import {
   type Stakeholder,
   type VotingSystem,
 } from '@ossa/decision';
+import { percentile, random } from './bench-support';
 
 export interface BenchShape {
   stakeholders: number;
@@ -58,18 +59,6 @@ const CRITERIA = [
   'migration_effort',
 ];
 const ROLES = ['executive', 'engineer', 'user', 'analyst', 'operator'];
-
-/** mulberry32: small, fast, seedable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A request whose ballots are noisy readings of a hidden true quality of each alternative. */
 export function generateRequest(
@@ -148,8 +137,6 @@ export const CASES: BenchCase[] = [
   { name: 'borda + AHP', votingSystem: 'borda', method: 'ahp', ballots: true },
 ];
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 
 /** Times makeDecision for every case; the lead can add a NATS round-trip measurement beside this. */
 export async function runInProcess(

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { subjectsFor } from '@ossa/contracts';
 import { spawnService, startTestServers, type ChildService } from '@ossa/testing';
+import { percentile } from './bench-support';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -58,7 +59,7 @@ async function registerAll(nc: NatsConnection, subject: string, count: number, c
   return count / ((performance.now() - started) / 1000);
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : +sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(2));
+const ms = (sorted: number[], q: number) => +percentile(sorted, q).toFixed(2);
 
 /** Handoff requests paced at `rate` per second for `seconds`: round trip and in-registry (durationMs) latency. */
 async function paced(nc: NatsConnection, subject: string, rate: number, seconds: number, nextTask: () => Record<string, unknown>) {
@@ -95,10 +96,10 @@ async function paced(nc: NatsConnection, subject: string, rate: number, seconds:
     achievedRate: Math.round(achieved),
     tasks: count,
     failures,
-    p50Ms: percentile(latencies, 0.5),
-    p99Ms: percentile(latencies, 0.99),
-    maxMs: percentile(latencies, 1),
-    servicePhase: { p50Ms: percentile(inService, 0.5), p99Ms: percentile(inService, 0.99) },
+    p50Ms: ms(latencies, 0.5),
+    p99Ms: ms(latencies, 0.99),
+    maxMs: ms(latencies, 1),
+    servicePhase: { p50Ms: ms(inService, 0.5), p99Ms: ms(inService, 0.99) },
   };
 }
 

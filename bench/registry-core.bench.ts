@@ -15,6 +15,7 @@ import {
   type OfferedCapability,
   type RegistryAgent,
 } from '@ossa/registry';
+import { percentile, random } from './bench-support';
 
 export interface QueryShape {
   name: string;
@@ -45,18 +46,6 @@ const POPULAR = 'cap-popular';
 const NOW = Date.parse('2026-01-05T10:00:00.000Z');
 /** The service invites the best few to bid, so only those need ranking. */
 const TOP_K = 10;
-
-/** mulberry32: small, fast, seedable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const capId = (i: number) => `cap-${String(i).padStart(3, '0')}`;
 
@@ -143,8 +132,6 @@ export const QUERIES: QueryShape[] = [
   },
 ];
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 
 function measure(
   agents: RegistryAgent[],
