@@ -79,7 +79,7 @@ describeMongo('a registry process killed mid-negotiation', () => {
     return completed.find((c) => c.taskId === taskId)!;
   };
   /** Answers requests on an agent subject; `onFirst` runs (and nothing is answered) for the first one only. */
-  const listen = (agentId: string, action: string, answer: unknown, onFirst: (msg: Msg) => void) => {
+  const listen = (agentId: string, action: 'bid' | 'award', answer: unknown, onFirst: (msg: Msg) => void) => {
     let first = true;
     subscriptions.push(
       nc.subscribe(subjects.agent(agentId, action), {

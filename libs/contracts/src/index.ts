@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 export * from './services';
+export * from './channels';
 export * from './subjects';
 export * from './errors';
 export * from './events';

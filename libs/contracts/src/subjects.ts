@@ -1,3 +1,4 @@
+import { channelAddress, SUBJECT_TOKEN_PATTERN, subjectToken, type ChannelName } from './channels';
 import type { ServiceName } from './services';
 
 export const DEFAULT_SUBJECT_PREFIX = 'ossa';
@@ -8,6 +9,8 @@ export const SUBJECT_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 /** Every subject and stream name of the wire contract, derived from one prefix (`ossa` by default). */
 export interface Subjects {
   readonly prefix: string;
+  /** A channel of the contract (see CHANNELS) with its tokens filled in and checked. */
+  channel(name: ChannelName, tokens?: Readonly<Record<string, string>>): string;
   ping(service: ServiceName): string;
   /** Request/reply subject of one action of a service, e.g. `request('conflict', 'resolve')`. */
   request(service: ServiceName, action: string): string;
@@ -15,7 +18,15 @@ export interface Subjects {
   queueGroup(service: ServiceName): string;
   readonly transportHealth: string;
   /** Subject on which one agent (or stakeholder) is asked something: `<prefix>.agents.<agentId>.<action>`. */
-  agent(agentId: string, action: string): string;
+  agent(agentId: string, action: 'bid' | 'award' | 'ballot'): string;
+  /** One consensus replica's own subject: `<prefix>.consensus.replica.<replicaId>.<action>`. */
+  replica(replicaId: string, action: 'raft' | 'propose' | 'read' | 'status' | 'fault'): string;
+  /** Durable assignments of one agent (stream OSSA_TASKS). */
+  tasksAssigned(agentId: string): string;
+  readonly tasksAssignedWildcard: string;
+  /** Announcements of one registry instance's directory changes to the others. */
+  directoryChanged(instance: string): string;
+  readonly directoryChangedWildcard: string;
   readonly tasksSubmit: string;
   readonly tasksWildcard: string;
   readonly eventsWildcard: string;
@@ -26,7 +37,10 @@ export interface Subjects {
 }
 
 /** Agent ids that can stand as one subject token. */
-export const AGENT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+export const AGENT_TOKEN_PATTERN = SUBJECT_TOKEN_PATTERN;
+
+const REPLICA_ACTIONS = { raft: 'replicaRaft', propose: 'replicaPropose', read: 'replicaRead', status: 'replicaStatus', fault: 'replicaFault' } as const;
+const AGENT_ACTIONS = { bid: 'agentBid', award: 'agentAward', ballot: 'stakeholderBallot' } as const;
 
 export function subjectsFor(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
   if (!SUBJECT_PREFIX_PATTERN.test(prefix)) {
@@ -34,22 +48,28 @@ export function subjectsFor(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
   }
   // Stream names cannot contain dots; the default prefix yields the contract names OSSA_TASKS / OSSA_EVENTS.
   const streamBase = prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, '_');
+  const channel = (name: ChannelName, tokens?: Readonly<Record<string, string>>) => `${prefix}.${channelAddress(name, tokens)}`;
+  // Actions are fixed by the code, never taken from input, but may hold dots (`agent.register.batch`).
+  const request = (service: ServiceName, action: string) => `${prefix}.${subjectToken(service, 'service')}.${action}`;
   return {
     prefix,
-    ping: (service) => `${prefix}.${service}.ping`,
-    request: (service, action) => `${prefix}.${service}.${action}`,
-    queueGroup: (service) => `${prefix}.${service}`,
+    channel,
+    ping: (service) => channel('servicePing', { service }),
+    request,
+    queueGroup: (service) => `${prefix}.${subjectToken(service, 'service')}`,
     transportHealth: `${prefix}.transport.health`,
-    agent: (agentId, action) => {
-      if (!AGENT_TOKEN_PATTERN.test(agentId)) throw new Error(`agent id "${agentId}" cannot be a subject token`);
-      return `${prefix}.agents.${agentId}.${action}`;
-    },
-    tasksSubmit: `${prefix}.tasks.submit`,
+    agent: (agentId, action) => channel(AGENT_ACTIONS[action], { agentId }),
+    replica: (replicaId, action) => channel(REPLICA_ACTIONS[action], { replicaId }),
+    tasksAssigned: (agentId) => channel('agentAssignments', { agentId }),
+    tasksAssignedWildcard: `${prefix}.tasks.assigned.*`,
+    directoryChanged: (instance) => channel('registryDirectoryChanged', { instance }),
+    directoryChangedWildcard: `${prefix}.registry.directory.changed.*`,
+    tasksSubmit: channel('tasksSubmit'),
     tasksWildcard: `${prefix}.tasks.>`,
     eventsWildcard: `${prefix}.events.>`,
-    event: (eventName) => `${prefix}.events.${eventName}`,
+    event: (eventName) => channel('event', { eventName }),
     deadLetterWildcard: `${prefix}.dlq.>`,
-    deadLetter: (stream, consumer) => `${prefix}.dlq.${stream}.${consumer}`,
+    deadLetter: (stream, consumer) => channel('deadLetter', { stream, consumer }),
     streams: { tasks: `${streamBase}_TASKS`, events: `${streamBase}_EVENTS`, deadLetters: `${streamBase}_DLQ` },
   };
 }

@@ -6,6 +6,7 @@ import {
   type JsMsg,
   type MsgHdrs,
 } from 'nats';
+import { OssaError } from '@ossa/contracts';
 import { MetricsRegistry, type Logger } from '@ossa/observability';
 import { NatsConnectionService } from './nats-connection';
 
@@ -29,6 +30,8 @@ export interface ConsumedMessage {
   streamSequence: number;
   text(): string;
   json<T = unknown>(): T;
+  /** Tells the server the handler is still at work, so ack_wait starts again. */
+  working(): void;
 }
 
 export interface DurableConsumerOptions {
@@ -121,13 +124,15 @@ export class DurableConsumer {
       streamSequence: m.seq,
       text: () => decoder.decode(m.data),
       json: <T>() => JSON.parse(decoder.decode(m.data)) as T,
+      working: () => m.working(),
     };
     try {
       await this.options.handler(message);
       m.ack();
       this.options.metrics?.consumerMessages.inc({ consumer: consumerLabel, outcome: 'ack' });
     } catch (err) {
-      const permanent = err instanceof PermanentMessageError;
+      // A body that fails validation fails the same way on every delivery.
+      const permanent = err instanceof PermanentMessageError || (err instanceof OssaError && err.code === 'VALIDATION_FAILED');
       if (permanent || message.deliveryCount >= this.maxDeliver) {
         await this.deadLetter(m, message.deliveryCount, err as Error);
         // The dead-letter stream now holds the message: ack it so a work-queue stream lets it go.

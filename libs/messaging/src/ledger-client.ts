@@ -1,23 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { isErrorEnvelope, type LedgerCommand, type LedgerProposeReply, type LedgerRecord } from '@ossa/contracts';
-import { NatsConnectionService } from './nats-connection';
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+import { isSubjectToken, type LedgerCommand, type LedgerProposeReply, type LedgerRecord } from '@ossa/contracts';
+import { NatsClient } from './client/nats-client';
+import { NoRespondersError, RemoteError, RequestTimeoutError } from './client/request-errors';
 
 interface StatusReply {
   algorithm?: string;
   leader?: string | null;
-}
-
-function isNoResponders(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '503' || /no responders/i.test(e?.message ?? '');
-}
-
-function isTimeout(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === 'TIMEOUT' || /timeout/i.test(e?.message ?? '');
 }
 
 /**
@@ -42,17 +30,16 @@ export class LedgerClient {
   }
 
   constructor(
-    private readonly nats: NatsConnectionService,
+    private readonly client: NatsClient,
     private readonly timeoutMs = 5000,
   ) {}
 
-  private async request<T>(action: string, body: unknown, timeoutMs: number): Promise<T> {
-    const reply = await this.nats.nc.request(this.nats.subjects.request('consensus', action), encoder.encode(JSON.stringify(body)), {
-      timeout: timeoutMs,
-    });
-    const parsed = JSON.parse(decoder.decode(reply.data)) as unknown;
-    if (isErrorEnvelope(parsed)) throw Object.assign(new Error(parsed.error.message), { envelope: parsed });
-    return parsed as T;
+  private request<T>(subject: string, body: unknown, timeoutMs: number): Promise<T> {
+    return this.client.request<T>(subject, body, { timeoutMs });
+  }
+
+  private service(action: 'propose' | 'read' | 'status'): string {
+    return this.client.subjects.request('consensus', action);
   }
 
   /**
@@ -65,7 +52,7 @@ export class LedgerClient {
       const reply = await this.propose(command);
       return { applied: reply.result.applied, value: reply.result.value, index: reply.index };
     } catch (err) {
-      if (isNoResponders(err)) return null;
+      if (err instanceof NoRespondersError) return null;
       throw err;
     }
   }
@@ -88,24 +75,24 @@ export class LedgerClient {
     const leader = this.leader;
     if (leader !== undefined) {
       try {
-        const reply = await this.request<LedgerProposeReply>(`replica.${leader}.propose`, command, this.timeoutMs);
-        this.leader = reply.leader ?? leader;
+        const reply = await this.request<LedgerProposeReply>(this.client.subjects.replica(leader, 'propose'), command, this.timeoutMs);
+        this.leader = knownLeader(reply.leader) ?? leader;
         return reply;
       } catch {
         if (this.leader === leader) this.leader = undefined;
       }
     }
-    const reply = await this.request<LedgerProposeReply>('propose', command, Math.max(1, this.timeoutMs - (Date.now() - started)));
-    this.leader = reply.leader;
+    const reply = await this.request<LedgerProposeReply>(this.service('propose'), command, Math.max(1, this.timeoutMs - (Date.now() - started)));
+    this.leader = knownLeader(reply.leader);
     return reply;
   }
 
   /** Linearizable read of one key; null when no consensus replica runs. */
   async read(key: string): Promise<string | null | undefined> {
     try {
-      return (await this.request<{ value: string | null }>('read', { key }, this.timeoutMs)).value;
+      return (await this.request<{ value: string | null }>(this.service('read'), { key }, this.timeoutMs)).value;
     } catch (err) {
-      if (isNoResponders(err)) return undefined;
+      if (err instanceof NoRespondersError) return undefined;
       throw err;
     }
   }
@@ -114,9 +101,9 @@ export class LedgerClient {
   async record(key: string, value: string, requested?: string): Promise<LedgerRecord> {
     let status: StatusReply;
     try {
-      status = await this.request<StatusReply>('status', {}, Math.min(this.timeoutMs, 2000));
+      status = await this.request<StatusReply>(this.service('status'), {}, Math.min(this.timeoutMs, 2000));
     } catch (err) {
-      const why = isNoResponders(err) ? 'no consensus replica is running' : (err as Error).message;
+      const why = err instanceof NoRespondersError ? 'no consensus replica is running' : (err as Error).message;
       return { committed: false, requested, used: null, key, note: `not committed: ${why}` };
     }
     const used = status.algorithm ?? 'raft';
@@ -126,8 +113,13 @@ export class LedgerClient {
       const note = requested && requested !== used ? `${requested} is not running here; committed with ${used}` : undefined;
       return { committed: true, requested, used, key, index: reply.index, term: reply.term, ...(note ? { note } : {}) };
     } catch (err) {
-      const why = isTimeout(err) ? 'Consensus timeout' : (err as Error).message;
+      const why = err instanceof RequestTimeoutError || (err instanceof RemoteError && err.code === 'CONSENSUS_TIMEOUT') ? 'Consensus timeout' : (err as Error).message;
       return { committed: false, requested, used, key, note: `not committed: ${why}` };
     }
   }
+}
+
+/** A leader id from a reply, used only if it can stand in a subject (a reply is not trusted to be well formed). */
+function knownLeader(leader: unknown): string | undefined {
+  return isSubjectToken(leader) ? (leader as string) : undefined;
 }

@@ -6,7 +6,6 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { HealthRegistry, MetricsRegistry, type Logger } from '@ossa/observability';
 import { EventPublisher } from './event-publisher';
@@ -15,7 +14,7 @@ import { jetStreamHealthCheck, natsHealthCheck } from './health';
 import { contractStreams, ensureStreams } from './jetstream-bootstrap';
 import { LOGGER } from './logger.token';
 import { NatsConnectionService } from './nats-connection';
-import { NatsRequestRouter } from './nats-request-router';
+import { NatsClient } from './client/nats-client';
 import { SERVICE_IDENTITY, type ServiceIdentity } from './tokens';
 
 export interface MessagingModuleOptions {
@@ -24,7 +23,7 @@ export interface MessagingModuleOptions {
   logger: Logger;
 }
 
-/** Creates the contract streams before handlers subscribe, registers health checks, drains NATS last. */
+/** Creates the contract streams before the transport subscribes, registers health checks, drains NATS last. */
 @Injectable()
 class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
@@ -50,10 +49,11 @@ class MessagingLifecycle implements OnModuleInit, OnApplicationShutdown {
 export class MessagingModule {
   static forRoot(options: MessagingModuleOptions): DynamicModule {
     const source = `${options.identity.service}/${options.identity.instance}`;
+    const client = new NatsClient(options.connection);
     return {
       module: MessagingModule,
       global: true,
-      imports: [DiscoveryModule, TerminusModule],
+      imports: [TerminusModule],
       providers: [
         { provide: NatsConnectionService, useValue: options.connection },
         { provide: SERVICE_IDENTITY, useValue: options.identity },
@@ -63,11 +63,11 @@ export class MessagingModule {
           inject: [MetricsRegistry],
           useFactory: (metrics: MetricsRegistry) => new EventPublisher(options.connection, source, metrics),
         },
-        { provide: LedgerClient, useFactory: () => new LedgerClient(options.connection) },
-        NatsRequestRouter,
+        { provide: NatsClient, useValue: client },
+        { provide: LedgerClient, useValue: new LedgerClient(client) },
         MessagingLifecycle,
       ],
-      exports: [NatsConnectionService, SERVICE_IDENTITY, LOGGER, EventPublisher, LedgerClient, NatsRequestRouter],
+      exports: [NatsConnectionService, SERVICE_IDENTITY, LOGGER, EventPublisher, NatsClient, LedgerClient],
     };
   }
 }

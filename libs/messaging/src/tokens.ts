@@ -9,3 +9,6 @@ export interface ServiceIdentity {
   /** Largest request body accepted, in bytes. */
   maxPayloadBytes: number;
 }
+
+/** Optional provider of a service module: run-time settings of its durable consumers, by durable name. */
+export const CONSUMER_SETTINGS = Symbol('ossa:consumer-settings');

@@ -2,5 +2,5 @@ export { loadServiceConfig, ServiceConfig, ConfigurationError, DEFAULT_HTTP_PORT
 export type { ServiceDefinition } from './service-definition';
 export { startService, type RunningService } from './start-service';
 export { runMain } from './run-main';
-export { PingHandler } from './ping.handler';
+export { PingController } from './ping.controller';
 export { projectVersion } from './version';

@@ -9,6 +9,8 @@ export interface ServiceDefinition {
   module: (config: ServiceConfig, env: Record<string, string | undefined>) => Type<unknown> | DynamicModule;
   /** Variables set for this service only (for example one consensus replica among several in one process). */
   env?: (base: Record<string, string | undefined>) => Record<string, string>;
+  /** Values of the `{tokens}` its handlers' subjects leave open (a replica's `{replicaId}`). */
+  tokens?: (env: Record<string, string | undefined>) => Record<string, string>;
   /** Connects the service's own database when MONGO_URL is set. */
   usesMongo?: boolean;
 }

@@ -1,12 +1,23 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import type { NestMicroservice } from '@nestjs/microservices';
 import type { AddressInfo } from 'node:net';
 import { subjectsFor } from '@ossa/contracts';
-import { MessagingModule, NatsConnectionService, NatsRequestRouter, type ServiceIdentity } from '@ossa/messaging';
+import {
+  CONSUMER_SETTINGS,
+  ContractValidationPipe,
+  ErrorEnvelopeFilter,
+  MessagingModule,
+  NatsConnectionService,
+  OssaNatsTransport,
+  RequestMetricsInterceptor,
+  type ConsumerSettings,
+  type ServiceIdentity,
+} from '@ossa/messaging';
 import { createLogger, MetricsRegistry, ObservabilityModule, PinoNestLogger, type Logger } from '@ossa/observability';
 import { databaseName, PersistenceModule } from '@ossa/persistence';
-import { PingHandler } from './ping.handler';
+import { PingController } from './ping.controller';
 import { loadServiceConfig, ServiceConfig } from './service-config';
 import type { ServiceDefinition } from './service-definition';
 import { projectVersion } from './version';
@@ -27,6 +38,15 @@ export interface RunningService {
 
 function pascal(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+}
+
+/** A provider a service module may or may not declare. */
+function optional<T>(app: INestApplication, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts one service: validated config, NATS (JetStream streams ensured), optional MongoDB, HTTP for metrics and health. */
@@ -64,11 +84,31 @@ export async function startService(
   ];
   // A distinct root class per service, so several services can live in one process.
   const root = { [`${pascal(definition.name)}Application`]: class {} }[`${pascal(definition.name)}Application`];
-  Module({ imports, providers: [PingHandler] })(root);
+  Module({ imports, controllers: [PingController] })(root);
 
   let app: INestApplication;
+  let transport: OssaNatsTransport;
   try {
     app = await NestFactory.create(root, { logger: new PinoNestLogger(logger), abortOnError: false });
+    transport = new OssaNatsTransport({
+      connection,
+      service: definition.name,
+      tokens: definition.tokens?.(env),
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+      logger,
+      metrics,
+      consumerSettings: optional<Record<string, ConsumerSettings>>(app, CONSUMER_SETTINGS),
+    });
+    // Deferred, so the pipe, interceptor and filter below are in place before the handlers are bound; the
+    // application's own init (below) runs the lifecycle hooks once for both.
+    const microservice = app.connectMicroservice({ strategy: transport }, { deferInitialization: true }) as NestMicroservice;
+    microservice.setIsInitHookCalled(true);
+    microservice.useGlobalPipes(new ContractValidationPipe());
+    microservice.useGlobalInterceptors(new RequestMetricsInterceptor(metrics));
+    microservice.useGlobalFilters(new ErrorEnvelopeFilter(logger));
+    // Streams ensured and cores ready (init hooks) before the transport subscribes; HTTP last.
+    await app.init();
+    await app.startAllMicroservices();
     await app.listen(config.HTTP_PORT, config.HTTP_HOST);
   } catch (err) {
     await connection.drain().catch(() => undefined);
@@ -77,7 +117,6 @@ export async function startService(
   const address = app.getHttpServer().address() as AddressInfo;
   const host = config.HTTP_HOST === '0.0.0.0' || config.HTTP_HOST === '::' ? '127.0.0.1' : config.HTTP_HOST;
   const httpUrl = `http://${host}:${address.port}`;
-  const router = app.get(NatsRequestRouter);
   let closing: Promise<void> | undefined;
   const running: RunningService = {
     name: definition.name,
@@ -86,9 +125,9 @@ export async function startService(
     app,
     logger,
     httpUrl,
-    subjects: router.subjects,
+    subjects: transport.subjects,
     close: () => (closing ??= app.close().then(() => logger.info('stopped'))),
   };
-  logger.info({ metrics: `${httpUrl}/metrics`, health: `${httpUrl}/health`, subjects: router.subjects }, 'started');
+  logger.info({ metrics: `${httpUrl}/metrics`, health: `${httpUrl}/health`, subjects: transport.subjects }, 'started');
   return running;
 }

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ConflictHandlers } from './conflict/conflict.handlers';
+import { ConflictController } from './conflict/conflict.controller';
 import { ConflictMetrics } from './conflict/conflict.metrics';
 
 /** Conflict detection and resolution over `ossa.conflict.detect` / `ossa.conflict.resolve`. */
-@Module({ providers: [ConflictHandlers, ConflictMetrics] })
+@Module({ controllers: [ConflictController], providers: [ConflictMetrics] })
 export class ConflictModule {}

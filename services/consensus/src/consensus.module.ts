@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { loadConsensusConfig, ConsensusConfig } from './replica/consensus-config';
-import { ConsensusHandlers } from './replica/consensus.handlers';
+import { ConsensusController, FaultController, ReplicaController } from './replica/consensus.controller';
 import { ConsensusMetrics } from './replica/consensus.metrics';
 import { ReplicaHost } from './replica/replica-host';
 
@@ -8,9 +8,12 @@ import { ReplicaHost } from './replica/replica-host';
 @Module({})
 export class ConsensusModule {
   static forRoot(env: Record<string, string | undefined>): DynamicModule {
+    const config = loadConsensusConfig(env);
     return {
       module: ConsensusModule,
-      providers: [{ provide: ConsensusConfig, useValue: loadConsensusConfig(env) }, ReplicaHost, ConsensusHandlers, ConsensusMetrics],
+      // Fault injection is served only where it is switched on.
+      controllers: [ConsensusController, ReplicaController, ...(config.CONSENSUS_FAULT_INJECTION === '1' ? [FaultController] : [])],
+      providers: [{ provide: ConsensusConfig, useValue: config }, ReplicaHost, ConsensusMetrics],
     };
   }
 }

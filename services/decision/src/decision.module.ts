@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { BallotCollector } from './decision/ballot-collector';
-import { DecisionHandlers } from './decision/decision.handlers';
+import { DecisionController } from './decision/decision.controller';
 import { DecisionMetrics } from './decision/decision.metrics';
+import { StakeholderGateway } from './decision/stakeholder.gateway';
 
 /** Group decisions over `ossa.decision.make`, with live ballot collection from stakeholder agents. */
-@Module({ providers: [DecisionHandlers, BallotCollector, DecisionMetrics] })
+@Module({ controllers: [DecisionController], providers: [BallotCollector, StakeholderGateway, DecisionMetrics] })
 export class DecisionModule {}

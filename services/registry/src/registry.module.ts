@@ -1,19 +1,20 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import mongoose from 'mongoose';
-import { LOGGER } from '@ossa/messaging';
+import { CONSUMER_SETTINGS, LOGGER, type ConsumerSettings } from '@ossa/messaging';
 import { HealthRegistry, type Logger } from '@ossa/observability';
 import { databaseName, mongoHealthCheck } from '@ossa/persistence';
 import { ServiceConfig } from '@ossa/runtime';
 import type { RegistryStore } from './agents/agent.record';
-import { AgentsHandlers } from './agents/agents.handlers';
+import { AgentsController } from './agents/agents.controller';
 import { MemoryRegistryStore } from './agents/memory-registry.store';
 import { MongoRegistryStore } from './agents/mongo-registry.store';
 import { AgentDirectory } from './agents/agent-directory';
 import { ListenerMemory } from './handoff/bidding';
-import { HandoffHandlers } from './handoff/handoff.handlers';
+import { HandoffController } from './handoff/handoff.controller';
 import { HandoffService } from './handoff/handoff.service';
 import { RegistryWorkers } from './handoff/registry-workers';
+import { InvalidTaskFilter, TASKS_DURABLE, TasksController } from './handoff/tasks.controller';
 import { loadRegistryConfig, RegistryConfig } from './registry-config';
 import { RegistryMetrics } from './registry.metrics';
 import { REGISTRY_STORE } from './registry.tokens';
@@ -34,6 +35,7 @@ export class RegistryModule {
     return {
       module: RegistryModule,
       imports: [TerminusModule],
+      controllers: [AgentsController, HandoffController, TasksController],
       providers: [
         { provide: RegistryConfig, useValue: loadRegistryConfig(env) },
         {
@@ -53,9 +55,13 @@ export class RegistryModule {
         AgentDirectory,
         { provide: ListenerMemory, inject: [RegistryConfig], useFactory: (config: RegistryConfig) => new ListenerMemory(config.LISTENER_RECHECK_MS) },
         HandoffService,
-        AgentsHandlers,
-        HandoffHandlers,
         RegistryWorkers,
+        InvalidTaskFilter,
+        {
+          provide: CONSUMER_SETTINGS,
+          inject: [RegistryConfig],
+          useFactory: (config: RegistryConfig): Record<string, ConsumerSettings> => ({ [TASKS_DURABLE]: { ackWaitMs: config.TASK_ACK_WAIT_MS } }),
+        },
         StoreCloser,
       ],
     };

@@ -2,21 +2,17 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import mongoose, { type Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Msg, Subscription } from 'nats';
 import { MemoryReplicaLog, type LedgerCommand, type Message, type ReplicaLog } from '@ossa/consensus';
-import { decodeJsonObject, EVENT_NAMES, isErrorEnvelope, OssaError, validateDto, type LedgerProposeReply } from '@ossa/contracts';
-import { EventPublisher, LOGGER, NatsConnectionService } from '@ossa/messaging';
+import { EVENT_NAMES, OssaError, type LedgerProposeReply } from '@ossa/contracts';
+import { EventPublisher, LOGGER, NatsClient, NatsConnectionService, NoRespondersError, RemoteError, RequestTimeoutError } from '@ossa/messaging';
 import { HealthRegistry, type Logger } from '@ossa/observability';
 import { databaseName, FileReplicaLog, MongoReplicaLog } from '@ossa/persistence';
 import { ServiceConfig } from '@ossa/runtime';
 import { ConsensusConfig } from './consensus-config';
 import { ConsensusMetrics } from './consensus.metrics';
-import { FaultDto, LedgerCommandDto, LedgerReadDto } from './ledger-command.dto';
 import { ReplicaError, ReplicaNode } from './replica-node';
 import { decodeMessage, encodeMessage } from './wire';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ReadReply {
@@ -27,13 +23,13 @@ export interface ReadReply {
 
 /**
  * One consensus replica in this process: its log (MongoDB database of its own, or an embedded file), the
- * Raft node, the replica-to-replica subjects, and proposals/reads that follow the leader wherever it is.
+ * Raft node, and proposals/reads that follow the leader wherever it is. Its subjects are served by the
+ * controllers beside it.
  */
 @Injectable()
 export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
   node!: ReplicaNode;
   private connection?: Connection;
-  private readonly subscriptions: Subscription[] = [];
   private isolated = new Set<string>();
   private readonly clientId = `host-${randomUUID()}`;
   private requestSeq = 0;
@@ -42,15 +38,12 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     @Inject(ConsensusConfig) readonly config: ConsensusConfig,
     @Inject(ServiceConfig) private readonly service: ServiceConfig,
     @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
+    @Inject(NatsClient) private readonly client: NatsClient,
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(ConsensusMetrics) private readonly metrics: ConsensusMetrics,
     @Inject(HealthRegistry) private readonly health: HealthRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
-
-  private subject(replica: string, action: string): string {
-    return `${this.nats.subjects.prefix}.consensus.replica.${replica}.${action}`;
-  }
 
   async onModuleInit(): Promise<void> {
     const id = this.config.REPLICA_ID;
@@ -82,43 +75,40 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
       onError: (err) => this.logger.error({ err }, 'replica loop failed'),
     });
     await this.node.start();
-    const handle = (action: string, fn: (msg: Msg) => unknown) =>
-      this.subscriptions.push(
-        this.nats.nc.subscribe(this.subject(id, action), {
-          callback: (err, msg) => {
-            if (err) return;
-            void Promise.resolve()
-              .then(() => fn(msg))
-              .then((reply) => reply !== undefined && msg.reply && msg.respond(encoder.encode(JSON.stringify(reply))))
-              .catch((e) => msg.reply && msg.respond(encoder.encode(JSON.stringify(this.toEnvelope(e)))));
-          },
-        }),
-      );
-    handle('raft', (msg) => {
-      const m = decodeMessage(msg.data);
-      if (!this.isolated.has(m.from)) this.node.step(m);
-    });
-    handle('propose', (msg) => this.propose(validateDto(LedgerCommandDto, decodeJsonObject(msg.data)), Date.now() + this.config.REQUEST_TIMEOUT_MS));
-    handle('read', (msg) => this.read(validateDto(LedgerReadDto, decodeJsonObject(msg.data)).key, Date.now() + this.config.REQUEST_TIMEOUT_MS));
-    handle('status', () => this.status());
-    if (this.config.CONSENSUS_FAULT_INJECTION === '1') {
-      handle('fault', (msg) => {
-        this.isolated = new Set(validateDto(FaultDto, decodeJsonObject(msg.data)).isolate);
-        this.logger.warn({ isolate: [...this.isolated] }, 'fault injection: isolating replicas');
-        return { replicaId: id, isolated: [...this.isolated] };
-      });
-    }
-    await this.nats.nc.flush();
     this.health.register('raft', async () => {
       const s = this.node.status();
       return { raft: { status: 'up', role: s.role, term: s.term, leader: s.leader, commitIndex: s.commitIndex } };
     });
   }
 
+  // After the transport has stopped receiving and answered what was in flight.
   async onApplicationShutdown(): Promise<void> {
-    for (const s of this.subscriptions) s.unsubscribe();
     await this.node?.stop();
     await this.connection?.close();
+  }
+
+  /** When a request received now must be answered by. */
+  deadline(): number {
+    return Date.now() + this.config.REQUEST_TIMEOUT_MS;
+  }
+
+  /** A Raft message from a peer; one that cannot be read is dropped like a lost message. */
+  receive(bytes: Uint8Array, subject: string): void {
+    let message: Message;
+    try {
+      message = decodeMessage(bytes);
+    } catch (err) {
+      this.logger.warn({ err, subject }, 'unreadable raft message dropped');
+      return;
+    }
+    if (!this.isolated.has(message.from)) this.node.step(message);
+  }
+
+  /** Fault injection: drop Raft traffic to and from these replicas. */
+  isolate(replicaIds: string[]) {
+    this.isolated = new Set(replicaIds);
+    this.logger.warn({ isolate: [...this.isolated] }, 'fault injection: isolating replicas');
+    return { replicaId: this.config.REPLICA_ID, isolated: [...this.isolated] };
   }
 
   status() {
@@ -143,17 +133,11 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
 
   private send(m: Message): void {
     if (this.isolated.has(m.to) || this.nats.closed) return;
-    this.nats.nc.publish(this.subject(m.to, 'raft'), encodeMessage(m));
+    this.nats.nc.publish(this.nats.subjects.replica(m.to, 'raft'), encodeMessage(m));
   }
 
   private fireEvent(type: string, data: unknown, id: string): void {
     this.events.publish(type, data, { id }).catch((err) => this.logger.warn({ err, type }, 'event not published'));
-  }
-
-  private toEnvelope(err: unknown) {
-    if (err instanceof OssaError) return err.toEnvelope();
-    this.logger.error({ err }, 'replica request failed');
-    return new OssaError('INTERNAL', (err as Error).message).toEnvelope();
   }
 
   private timeout(leader: string | null): OssaError {
@@ -195,7 +179,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
    * Runs `local` here when it can be served here, otherwise forwards to the leader, retrying across leader
    * changes until the deadline; past it the caller gets CONSENSUS_TIMEOUT.
    */
-  private async followLeader<T>(deadline: number, local: (remainingMs: number) => Promise<T | null>, forwardAction?: string, forwardBody?: unknown): Promise<T> {
+  private async followLeader<T>(deadline: number, local: (remainingMs: number) => Promise<T | null>, forwardAction?: 'propose' | 'read', forwardBody?: unknown): Promise<T> {
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.timeout(this.node.leader);
@@ -205,18 +189,15 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
           const out = await local(remaining);
           if (out !== null) return out;
         } else if (leader) {
-          const reply = await this.nats.nc.request(this.subject(leader, forwardAction), encoder.encode(JSON.stringify(forwardBody)), { timeout: remaining });
-          const parsed = JSON.parse(decoder.decode(reply.data)) as unknown;
-          if (!isErrorEnvelope(parsed)) return parsed as T;
-          if (parsed.error.code === 'CONSENSUS_TIMEOUT') throw this.timeout(leader);
-          if (parsed.error.code !== 'NOT_LEADER') throw new OssaError(parsed.error.code, parsed.error.message, parsed.error.details);
+          return await this.client.request<T>(this.nats.subjects.replica(leader, forwardAction), forwardBody, { timeoutMs: remaining });
         }
       } catch (err) {
         if (err instanceof OssaError) throw err;
         if (err instanceof ReplicaError && err.code === 'TIMEOUT') throw this.timeout(err.leader);
-        const e = err as { code?: string };
-        if (!(err instanceof ReplicaError) && e.code !== '503' && e.code !== 'TIMEOUT') throw err;
-        if (e.code === 'TIMEOUT') throw this.timeout(leader);
+        if (err instanceof RequestTimeoutError || (err instanceof RemoteError && err.code === 'CONSENSUS_TIMEOUT')) throw this.timeout(leader);
+        if (err instanceof RemoteError && err.code !== 'NOT_LEADER') throw new OssaError(err.code, err.message, err.details);
+        // The leader moved (NOT_LEADER), is gone (no responders) or this replica lost its role: try again.
+        if (!(err instanceof ReplicaError || err instanceof RemoteError || err instanceof NoRespondersError)) throw err;
       }
       // The leader moved or is unreachable: give the cluster a heartbeat to settle before the next try.
       await pause(Math.min(this.config.HEARTBEAT_MS, Math.max(1, deadline - Date.now())));

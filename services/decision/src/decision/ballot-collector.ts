@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AGENT_TOKEN_PATTERN, BallotDto, decodeJsonObject, OssaError, validateDto, type DecisionRequestDto } from '@ossa/contracts';
-import { NatsConnectionService } from '@ossa/messaging';
+import { BallotDto, isSubjectToken, OssaError, validateDto, type DecisionRequestDto } from '@ossa/contracts';
+import { StakeholderGateway } from './stakeholder.gateway';
 
 const encoder = new TextEncoder();
 
@@ -36,7 +36,7 @@ export interface BallotInvitation {
  */
 @Injectable()
 export class BallotCollector {
-  constructor(@Inject(NatsConnectionService) private readonly nats: NatsConnectionService) {}
+  constructor(@Inject(StakeholderGateway) private readonly stakeholders: StakeholderGateway) {}
 
   async collect(decisionId: string, request: DecisionRequestDto, windowMs: number): Promise<{ ballots: BallotDto[]; report: CollectionReport }> {
     const have = new Set((request.ballots ?? []).map((b) => b.stakeholderId));
@@ -57,21 +57,22 @@ export class BallotCollector {
     const ballots: BallotDto[] = [];
     await Promise.all(
       wanted.map(async (stakeholderId) => {
-        if (!AGENT_TOKEN_PATTERN.test(stakeholderId)) {
+        if (!isSubjectToken(stakeholderId)) {
           report.unreachable.push(stakeholderId);
           return;
         }
         report.asked.push(stakeholderId);
-        let reply;
-        try {
-          reply = await this.nats.nc.request(this.nats.subjects.agent(stakeholderId, 'ballot'), body, { timeout: windowMs });
-        } catch (err) {
-          const e = err as { code?: string };
-          (e.code === '503' ? report.absent : report.silent).push(stakeholderId);
+        const answer = await this.stakeholders.askBallot(stakeholderId, body, windowMs);
+        if (answer.kind === 'absent' || answer.kind === 'silent') {
+          report[answer.kind].push(stakeholderId);
+          return;
+        }
+        if (answer.kind === 'unreadable' || typeof answer.body !== 'object' || answer.body === null || Array.isArray(answer.body)) {
+          report.rejected.push({ stakeholderId, reason: answer.kind === 'unreadable' ? answer.reason : 'the ballot must be a JSON object' });
           return;
         }
         try {
-          const plain = decodeJsonObject(reply.data, { maxPayloadBytes: 256 * 1024 });
+          const plain = answer.body as Record<string, unknown>;
           if (plain.decline === true) {
             report.declined.push(stakeholderId);
             return;

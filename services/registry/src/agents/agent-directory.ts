@@ -41,7 +41,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
 
   /** `<prefix>.registry.directory.changed.<origin>`: an instance skips its own changes by the last token, unread. */
   private subject(origin: string): string {
-    return this.nats.subjects.request('registry', `directory.changed.${origin}`);
+    return origin === '*' ? this.nats.subjects.directoryChangedWildcard : this.nats.subjects.directoryChanged(origin);
   }
 
   // Before any handler or consumer starts (they start at application bootstrap): they need the view.

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { EVENT_NAMES, HandoffRequestDto, OssaError, validateDto } from '@ossa/contracts';
-import { DurableConsumer, EventPublisher, LOGGER, NatsConnectionService, PermanentMessageError, type ConsumedMessage } from '@ossa/messaging';
-import { MetricsRegistry, type Logger } from '@ossa/observability';
+import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
+import { EventPublisher, LOGGER } from '@ossa/messaging';
+import type { Logger } from '@ossa/observability';
 import { AgentDirectory } from '../agents/agent-directory';
 import type { RegistryStore } from '../agents/agent.record';
 import { RegistryConfig } from '../registry-config';
@@ -10,71 +10,46 @@ import { REGISTRY_STORE } from '../registry.tokens';
 import { HandoffService } from './handoff.service';
 
 /**
- * The registry's background work: the durable consumer of `ossa.tasks.submit` (a task that cannot be placed
- * yet is retried with backoff until its deadline, then `handoffFailed`), and the heartbeat sweeper that
- * marks silent agents failed and hands their tasks over.
+ * The registry's background work: placing submitted tasks (a task that cannot be placed yet is retried with
+ * backoff until its deadline, then `handoffFailed`), and the heartbeat sweeper that marks silent agents
+ * failed and hands their tasks over.
  */
 @Injectable()
 export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private consumer?: DurableConsumer;
   private sweeper?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
 
   constructor(
-    @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(AgentDirectory) private readonly directory: AgentDirectory,
     @Inject(RegistryConfig) private readonly config: RegistryConfig,
     @Inject(HandoffService) private readonly handoff: HandoffService,
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(RegistryMetrics) private readonly registryMetrics: RegistryMetrics,
-    @Inject(MetricsRegistry) private readonly metrics: MetricsRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new DurableConsumer(this.nats, {
-      stream: this.nats.subjects.streams.tasks,
-      durable: 'registry-handoff',
-      filterSubject: this.nats.subjects.tasksSubmit,
-      maxDeliver: 10_000,
-      backoffMs: [250, 500, 1000, 2000, 5000, 10_000],
-      ackWaitMs: this.config.TASK_ACK_WAIT_MS,
-      concurrency: 16,
-      handler: (m) => this.onSubmitted(m),
-      logger: this.logger,
-      metrics: this.metrics,
-    });
-    await this.consumer.start();
     this.sweeper = setInterval(() => {
       this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
     }, this.config.SWEEP_INTERVAL_MS);
   }
 
-  // Before the store and NATS close: finish the messages and the sweep in progress.
+  // Before the store and NATS close: finish the sweep in progress.
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
     await this.sweeping;
-    await this.consumer?.stop();
   }
 
-  private async onSubmitted(m: ConsumedMessage): Promise<void> {
-    let task: HandoffRequestDto;
-    try {
-      task = validateDto(HandoffRequestDto, m.json());
-    } catch (err) {
-      const details = err instanceof OssaError ? err.details : [{ field: '(body)', message: (err as Error).message }];
-      await this.events.publish(EVENT_NAMES.handoffFailed, { taskId: null, reason: 'VALIDATION_FAILED', details }, { id: `handoffFailed:invalid:${m.streamSequence}` });
-      this.registryMetrics.failed('validation');
-      throw new PermanentMessageError(`invalid task request: ${details.map((d) => d.field).join(', ')}`);
-    }
+  /** A submitted task (already validated), on its `deliveryCount`-th delivery; throwing asks for a retry. */
+  async placeSubmitted(task: HandoffRequestDto, deliveryCount: number): Promise<void> {
     const deadline = task.deadline ? Date.parse(task.deadline) : Number.POSITIVE_INFINITY;
     try {
       await this.handoff.negotiate(task);
     } catch (err) {
       if (!(err instanceof OssaError) || err.code === 'INTERNAL') throw err;
       if (Date.now() < deadline) throw err; // not placeable yet: nak with backoff, try again
-      await this.events.publish(EVENT_NAMES.handoffFailed, { taskId: task.id, reason: err.code, message: err.message, details: err.details, deliveries: m.deliveryCount }, { id: `handoffFailed:${task.id}` });
+      await this.events.publish(EVENT_NAMES.handoffFailed, { taskId: task.id, reason: err.code, message: err.message, details: err.details, deliveries: deliveryCount }, { id: `handoffFailed:${task.id}` });
       this.registryMetrics.failed(err.code);
     }
   }

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { AgentBatchDto, AgentDto, AgentHeartbeatDto, AgentListDto, AgentRefDto, EVENT_NAMES, OssaError } from '@ossa/contracts';
-import { EventPublisher, NatsHandler } from '@ossa/messaging';
+import { EventPublisher, onChannel } from '@ossa/messaging';
 import { RegistryConfig } from '../registry-config';
 import { REGISTRY_STORE } from '../registry.tokens';
 import { isVersionCompatible } from '@ossa/registry';
@@ -18,8 +19,8 @@ function toRecord(dto: AgentDto, now: string): AgentRecord {
 }
 
 /** `ossa.registry.agent.*`: register (or update), heartbeat, deregister, get, list. */
-@Injectable()
-export class AgentsHandlers {
+@Controller()
+export class AgentsController {
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(RegistryConfig) private readonly config: RegistryConfig,
@@ -28,8 +29,8 @@ export class AgentsHandlers {
     @Inject(ListenerMemory) private readonly listeners: ListenerMemory,
   ) {}
 
-  @NatsHandler((s) => s.request('registry', 'agent.register'), { dto: AgentDto })
-  async register(dto: AgentDto): Promise<{ agent: AgentRecord; created: boolean }> {
+  @MessagePattern(onChannel('registryAgent', { action: 'register' }))
+  async register(@Payload() dto: AgentDto): Promise<{ agent: AgentRecord; created: boolean }> {
     if (await this.newPastCapacity([dto.id])) {
       throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [
         { field: 'id', message: `this registry holds at most ${this.config.MAX_AGENTS} agents`, value: dto.id },
@@ -45,8 +46,8 @@ export class AgentsHandlers {
    * field, repeated ids, capacity) before any agent is stored; if the store fails part way, sending the
    * same batch again is safe, as registration is an upsert.
    */
-  @NatsHandler((s) => s.request('registry', 'agent.register.batch'), { dto: AgentBatchDto })
-  async registerBatch(dto: AgentBatchDto): Promise<{ registered: number; created: number; agents: { agentId: string; created: boolean; revision?: number }[] }> {
+  @MessagePattern(onChannel('registryAgentBatch'))
+  async registerBatch(@Payload() dto: AgentBatchDto): Promise<{ registered: number; created: number; agents: { agentId: string; created: boolean; revision?: number }[] }> {
     const firstIndex = new Map<string, number>();
     const repeated = dto.agents.flatMap((a, i) => {
       const first = firstIndex.get(a.id);
@@ -88,8 +89,8 @@ export class AgentsHandlers {
     await this.events.publish(EVENT_NAMES.agentRegistered, { agentId: agent.id, name: agent.name, type: agent.type, created, capabilities: agent.capabilities.map((c) => ({ id: c.id, version: c.version })) });
   }
 
-  @NatsHandler((s) => s.request('registry', 'agent.heartbeat'), { dto: AgentHeartbeatDto })
-  async heartbeat(dto: AgentHeartbeatDto): Promise<{ agentId: string; lastHeartbeat: string; state: string; currentLoad: number }> {
+  @MessagePattern(onChannel('registryAgent', { action: 'heartbeat' }))
+  async heartbeat(@Payload() dto: AgentHeartbeatDto): Promise<{ agentId: string; lastHeartbeat: string; state: string; currentLoad: number }> {
     const at = new Date().toISOString();
     const current = this.directory.get(dto.agentId) ?? (await this.store.getAgent(dto.agentId));
     if (!current) throw notFound(dto.agentId);
@@ -102,22 +103,22 @@ export class AgentsHandlers {
     return { agentId: agent.id, lastHeartbeat: agent.lastHeartbeat, state: agent.state, currentLoad: agent.currentLoad };
   }
 
-  @NatsHandler((s) => s.request('registry', 'agent.deregister'), { dto: AgentRefDto })
-  async deregister(dto: AgentRefDto): Promise<{ agentId: string; removed: true }> {
+  @MessagePattern(onChannel('registryAgent', { action: 'deregister' }))
+  async deregister(@Payload() dto: AgentRefDto): Promise<{ agentId: string; removed: true }> {
     if (!(await this.store.removeAgent(dto.agentId))) throw notFound(dto.agentId);
     this.directory.removed(dto.agentId);
     return { agentId: dto.agentId, removed: true };
   }
 
-  @NatsHandler((s) => s.request('registry', 'agent.get'), { dto: AgentRefDto })
-  async get(dto: AgentRefDto): Promise<AgentRecord> {
+  @MessagePattern(onChannel('registryAgent', { action: 'get' }))
+  async get(@Payload() dto: AgentRefDto): Promise<AgentRecord> {
     const agent = await this.store.getAgent(dto.agentId);
     if (!agent) throw notFound(dto.agentId);
     return agent;
   }
 
-  @NatsHandler((s) => s.request('registry', 'agent.list'), { dto: AgentListDto })
-  async list(dto: AgentListDto) {
+  @MessagePattern(onChannel('registryAgent', { action: 'list' }))
+  async list(@Payload() dto: AgentListDto) {
     if (dto.version && !dto.capability) {
       throw new OssaError('VALIDATION_FAILED', 'version filters need a capability', [{ field: 'version', message: 'needs capability' }]);
     }

@@ -1,26 +1,27 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { HandoffRequestDto, OssaError, TaskCompleteDto } from '@ossa/contracts';
-import { LedgerClient, NatsHandler } from '@ossa/messaging';
+import { LedgerClient, onChannel } from '@ossa/messaging';
 import type { RegistryStore } from '../agents/agent.record';
 import { REGISTRY_STORE } from '../registry.tokens';
 import { HandoffService, type NegotiationRecord } from './handoff.service';
 
 /** `ossa.registry.handoff.initiate` and `ossa.registry.task.complete`. */
-@Injectable()
-export class HandoffHandlers {
+@Controller()
+export class HandoffController {
   constructor(
     @Inject(HandoffService) private readonly handoff: HandoffService,
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
   ) {}
 
-  @NatsHandler((s) => s.request('registry', 'handoff.initiate'), { dto: HandoffRequestDto })
-  initiate(task: HandoffRequestDto): Promise<NegotiationRecord> {
+  @MessagePattern(onChannel('registryHandoff'))
+  initiate(@Payload() task: HandoffRequestDto): Promise<NegotiationRecord> {
     return this.handoff.negotiate(task);
   }
 
-  @NatsHandler((s) => s.request('registry', 'task.complete'), { dto: TaskCompleteDto })
-  async complete(dto: TaskCompleteDto) {
+  @MessagePattern(onChannel('registryTaskComplete'))
+  async complete(@Payload() dto: TaskCompleteDto) {
     const done = await this.store.completeHandoff(dto.taskId, dto.agentId, dto.outcome === 'failed' ? 'failed' : 'completed', new Date().toISOString());
     if (!done) {
       throw new OssaError('NOT_FOUND', `Task ${dto.taskId} is not in flight on agent ${dto.agentId}`, [{ field: 'taskId', message: 'not assigned to this agent', value: dto.taskId }]);

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   analyzeDependencies,
@@ -9,7 +10,7 @@ import {
   type ResolutionPlan,
 } from '@ossa/conflict';
 import { ConflictDetectRequest, ConflictResolveRequest, EVENT_NAMES, OssaError, type LedgerRecord } from '@ossa/contracts';
-import { EventPublisher, LedgerClient, NatsHandler } from '@ossa/messaging';
+import { EventPublisher, LedgerClient, onChannel } from '@ossa/messaging';
 import { ConflictMetrics } from './conflict.metrics';
 
 export interface ResolveReply extends Omit<ResolutionPlan, 'score'> {
@@ -36,16 +37,17 @@ export function resolutionDigest(plan: Pick<ResolutionPlan, 'strategy' | 'order'
   return createHash('sha256').update(JSON.stringify([plan.strategy, plan.order, plan.stages])).digest('hex');
 }
 
-@Injectable()
-export class ConflictHandlers {
+/** `ossa.conflict.detect` and `ossa.conflict.resolve`. */
+@Controller()
+export class ConflictController {
   constructor(
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
     @Inject(ConflictMetrics) private readonly metrics: ConflictMetrics,
   ) {}
 
-  @NatsHandler((s) => s.request('conflict', 'detect'), { dto: ConflictDetectRequest })
-  detect(request: ConflictDetectRequest) {
+  @MessagePattern(onChannel('conflictDetect'))
+  detect(@Payload() request: ConflictDetectRequest) {
     const input = request as unknown as ConflictInput;
     const now = Date.now();
     return runCore(() => {
@@ -56,8 +58,8 @@ export class ConflictHandlers {
     });
   }
 
-  @NatsHandler((s) => s.request('conflict', 'resolve'), { dto: ConflictResolveRequest })
-  async resolve(request: ConflictResolveRequest): Promise<ResolveReply> {
+  @MessagePattern(onChannel('conflictResolve'))
+  async resolve(@Payload() request: ConflictResolveRequest): Promise<ResolveReply> {
     const started = performance.now();
     const { algorithm, strategies, weights, ...rest } = request;
     const plan = runCore(() => resolveConflicts(rest as unknown as ConflictInput, { now: Date.now(), strategies, weights }));

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { DecisionError, makeDecision, type DecisionRequest, type DecisionResult } from '@ossa/decision';
 import { DecisionRequestDto, EVENT_NAMES, OssaError, type ErrorDetail, type LedgerRecord } from '@ossa/contracts';
-import { EventPublisher, LedgerClient, NatsHandler } from '@ossa/messaging';
+import { EventPublisher, LedgerClient, onChannel } from '@ossa/messaging';
 import { BallotCollector, type CollectionReport } from './ballot-collector';
 import { DecisionMetrics } from './decision.metrics';
 
@@ -23,8 +24,9 @@ function toOssaError(err: DecisionError): OssaError {
   return new OssaError(err.code, err.message, details);
 }
 
-@Injectable()
-export class DecisionHandlers {
+/** `ossa.decision.make`: ballots from the request and, live, from stakeholder agents; the outcome goes to the ledger. */
+@Controller()
+export class DecisionController {
   constructor(
     @Inject(BallotCollector) private readonly collector: BallotCollector,
     @Inject(EventPublisher) private readonly events: EventPublisher,
@@ -32,8 +34,8 @@ export class DecisionHandlers {
     @Inject(DecisionMetrics) private readonly metrics: DecisionMetrics,
   ) {}
 
-  @NatsHandler((s) => s.request('decision', 'make'), { dto: DecisionRequestDto })
-  async make(request: DecisionRequestDto): Promise<DecisionReply> {
+  @MessagePattern(onChannel('decisionMake'))
+  async make(@Payload() request: DecisionRequestDto): Promise<DecisionReply> {
     const started = performance.now();
     const decisionId = randomUUID();
     const { collection: collectionSpec, ...decisionRequest } = request;

@@ -1,0 +1,65 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import type { LedgerProposeReply } from '@ossa/contracts';
+import { NatsContext, onChannel, type HandlerExtras } from '@ossa/messaging';
+import { FaultDto, LedgerCommandDto, LedgerReadDto } from './ledger-command.dto';
+import { ReplicaHost, type ReadReply } from './replica-host';
+
+/** The consensus service's public subjects, answered by any replica (queue group `ossa.consensus`). */
+@Controller()
+export class ConsensusController {
+  constructor(@Inject(ReplicaHost) private readonly host: ReplicaHost) {}
+
+  @MessagePattern(onChannel('consensusPropose'))
+  propose(@Payload() command: LedgerCommandDto): Promise<LedgerProposeReply> {
+    return this.host.propose({ ...command }, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('consensusRead'))
+  read(@Payload() request: LedgerReadDto): Promise<ReadReply> {
+    return this.host.read(request.key, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('consensusStatus'))
+  status(@Payload() _request: object) {
+    return this.host.status();
+  }
+}
+
+/** This replica's own subjects (`ossa.consensus.replica.<REPLICA_ID>.*`, no queue group): peers and direct clients. */
+@Controller()
+export class ReplicaController {
+  constructor(@Inject(ReplicaHost) private readonly host: ReplicaHost) {}
+
+  /** Raft messages from the other replicas, in the replicas' own encoding. */
+  @EventPattern(onChannel('replicaRaft'), { payload: 'bytes' } satisfies HandlerExtras)
+  raft(@Payload() message: Uint8Array, @Ctx() context: NatsContext): void {
+    this.host.receive(message, context.getSubject());
+  }
+
+  @MessagePattern(onChannel('replicaPropose'))
+  propose(@Payload() command: LedgerCommandDto): Promise<LedgerProposeReply> {
+    return this.host.propose({ ...command }, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('replicaRead'))
+  read(@Payload() request: LedgerReadDto): Promise<ReadReply> {
+    return this.host.read(request.key, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('replicaStatus'))
+  status(@Payload() _request: object) {
+    return this.host.status();
+  }
+}
+
+/** Test-only (CONSENSUS_FAULT_INJECTION=1; the controller is not even mounted otherwise). */
+@Controller()
+export class FaultController {
+  constructor(@Inject(ReplicaHost) private readonly host: ReplicaHost) {}
+
+  @MessagePattern(onChannel('replicaFault'))
+  isolate(@Payload() request: FaultDto) {
+    return this.host.isolate(request.isolate);
+  }
+}
