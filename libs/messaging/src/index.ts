@@ -13,7 +13,7 @@ export { EventPublisher, type PublishedEvent } from './event-publisher';
 export { DurableConsumer, PermanentMessageError, type ConsumedMessage, type DurableConsumerOptions } from './durable-consumer';
 export { natsHealthCheck, jetStreamHealthCheck } from './health';
 export { MessagingModule, type MessagingModuleOptions } from './messaging.module';
-export { SERVICE_IDENTITY, CONSUMER_SETTINGS, type ServiceIdentity } from './tokens';
+export { SERVICE_IDENTITY, type ServiceIdentity } from './tokens';
 export { LOGGER } from './logger.token';
 export { readStoredMessages } from './stream-reader';
 export { LedgerClient } from './ledger-client';

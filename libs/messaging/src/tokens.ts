@@ -10,5 +10,3 @@ export interface ServiceIdentity {
   maxPayloadBytes: number;
 }
 
-/** Optional provider of a service module: run-time settings of its durable consumers, by durable name. */
-export const CONSUMER_SETTINGS = Symbol('ossa:consumer-settings');

@@ -1,6 +1,6 @@
 import { startService, type RunningService } from './start-service';
 import type { ServiceDefinition } from './service-definition';
-import { ConfigurationError } from './service-config';
+import { ConfigurationError } from './config-loader';
 
 /**
  * Entry point of `npm start` (all six services) and `npm run start:<service>` (one): starts them, prints where

@@ -1,4 +1,5 @@
-import { ConfigurationError, loadServiceConfig } from './service-config';
+import { ConfigurationError } from './config-loader';
+import { loadServiceConfig } from './service-config';
 
 describe('service configuration', () => {
   it('applies defaults and per-service overrides', () => {

@@ -1,8 +1,8 @@
-import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_MAX_PAYLOAD_BYTES, SUBJECT_PREFIX_PATTERN, type ServiceName } from '@ossa/contracts';
+import { loadConfig } from './config-loader';
 
 export const DEFAULT_HTTP_PORTS: Record<ServiceName, number> = {
   registry: 8081,
@@ -57,21 +57,6 @@ export class ServiceConfig {
   SHUTDOWN_TIMEOUT_MS!: number;
 }
 
-export class ConfigurationError extends Error {
-  constructor(
-    readonly service: string,
-    readonly problems: { variable: string; value: unknown; message: string }[],
-  ) {
-    super(
-      `invalid configuration for ${service}: ` +
-        problems.map((p) => `${p.variable}=${JSON.stringify(p.value)}: ${p.message}`).join('; '),
-    );
-    this.name = 'ConfigurationError';
-  }
-}
-
-const INTEGER_KEYS = ['HTTP_PORT', 'MAX_PAYLOAD_BYTES', 'SHUTDOWN_TIMEOUT_MS'] as const;
-
 function envKey(service: ServiceName): string {
   return service.toUpperCase().replace(/-/g, '_');
 }
@@ -81,33 +66,27 @@ function envKey(service: ServiceName): string {
  * ...) wins over the shared one, so one process can run all six services on distinct ports.
  */
 export function loadServiceConfig(service: ServiceName, env: Record<string, string | undefined> = process.env): ServiceConfig {
-  const pick = (key: string): string | undefined => {
-    const value = env[`${envKey(service)}_${key}`] ?? env[key];
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const raw: Record<string, unknown> = {
-    NATS_URL: pick('NATS_URL') ?? 'nats://127.0.0.1:4222',
-    SUBJECT_PREFIX: pick('SUBJECT_PREFIX') ?? 'ossa',
-    MONGO_URL: pick('MONGO_URL'),
-    MONGO_DB_PREFIX: pick('MONGO_DB_PREFIX') ?? (pick('SUBJECT_PREFIX') ?? 'ossa').replace(/[^A-Za-z0-9_]/g, '_'),
-    HTTP_PORT: env[`${envKey(service)}_HTTP_PORT`] ?? (env.OSSA_EMBEDDED ? undefined : env.HTTP_PORT) ?? String(DEFAULT_HTTP_PORTS[service]),
-    HTTP_HOST: pick('HTTP_HOST') ?? '0.0.0.0',
-    INSTANCE_ID: pick('INSTANCE_ID') ?? `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
-    LOG_LEVEL: pick('LOG_LEVEL') ?? 'info',
-    MAX_PAYLOAD_BYTES: pick('MAX_PAYLOAD_BYTES') ?? String(DEFAULT_MAX_PAYLOAD_BYTES),
-    SHUTDOWN_TIMEOUT_MS: pick('SHUTDOWN_TIMEOUT_MS') ?? '10000',
-  };
-  for (const key of INTEGER_KEYS) {
-    const value = raw[key] as string;
-    raw[key] = /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-  }
-  const config = plainToInstance(ServiceConfig, raw);
-  const errors = validateSync(config, { forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new ConfigurationError(
+  const scope = envKey(service);
+  const prefix = [env[`${scope}_SUBJECT_PREFIX`], env.SUBJECT_PREFIX].find((v) => v) ?? 'ossa';
+  return loadConfig(
+    ServiceConfig,
+    {
       service,
-      errors.map((e) => ({ variable: e.property, value: e.value, message: Object.values(e.constraints ?? {}).join('; ') })),
-    );
-  }
-  return config;
+      scope,
+      defaults: {
+        NATS_URL: 'nats://127.0.0.1:4222',
+        SUBJECT_PREFIX: 'ossa',
+        MONGO_URL: undefined,
+        MONGO_DB_PREFIX: prefix.replace(/[^A-Za-z0-9_]/g, '_'),
+        HTTP_PORT: String(DEFAULT_HTTP_PORTS[service]),
+        HTTP_HOST: '0.0.0.0',
+        INSTANCE_ID: `${hostname().slice(0, 40)}-${process.pid}-${randomBytes(2).toString('hex')}`,
+        LOG_LEVEL: 'info',
+        MAX_PAYLOAD_BYTES: String(DEFAULT_MAX_PAYLOAD_BYTES),
+        SHUTDOWN_TIMEOUT_MS: '10000',
+      },
+    },
+    // In one process (npm start) the shared HTTP_PORT would make six services collide: only scoped ports count.
+    env.OSSA_EMBEDDED ? { ...env, HTTP_PORT: undefined } : env,
+  );
 }

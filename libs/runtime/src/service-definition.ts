@@ -1,5 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { ServiceName } from '@ossa/contracts';
+import type { ConsumerSettings } from '@ossa/messaging';
 import type { ServiceConfig } from './service-config';
 
 /** What a service contributes: its name, its feature module, and whether it keeps state in MongoDB. */
@@ -11,6 +12,8 @@ export interface ServiceDefinition {
   env?: (base: Record<string, string | undefined>) => Record<string, string>;
   /** Values of the `{tokens}` its handlers' subjects leave open (a replica's `{replicaId}`). */
   tokens?: (env: Record<string, string | undefined>) => Record<string, string>;
+  /** Run-time settings of its durable consumers, by durable name (they win over the handlers' defaults). */
+  consumerSettings?: (env: Record<string, string | undefined>) => Record<string, ConsumerSettings>;
   /** Connects the service's own database when MONGO_URL is set. */
   usesMongo?: boolean;
 }

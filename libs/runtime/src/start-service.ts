@@ -1,18 +1,15 @@
 import { Module, type INestApplication } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
 import type { AddressInfo } from 'node:net';
 import { subjectsFor } from '@ossa/contracts';
 import {
-  CONSUMER_SETTINGS,
   ContractValidationPipe,
   ErrorEnvelopeFilter,
   MessagingModule,
   NatsConnectionService,
   OssaNatsTransport,
   RequestMetricsInterceptor,
-  type ConsumerSettings,
   type ServiceIdentity,
 } from '@ossa/messaging';
 import { createLogger, MetricsRegistry, ObservabilityModule, PinoNestLogger, type Logger } from '@ossa/observability';
@@ -40,15 +37,6 @@ function pascal(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 }
 
-/** A provider a service module may or may not declare. */
-function optional<T>(app: INestApplication, token: symbol): T | undefined {
-  try {
-    return app.get<T>(token, { strict: false });
-  } catch {
-    return undefined;
-  }
-}
-
 /** Starts one service: validated config, NATS (JetStream streams ensured), optional MongoDB, HTTP for metrics and health. */
 export async function startService(
   definition: ServiceDefinition,
@@ -74,7 +62,6 @@ export async function startService(
   const configModule = { module: class ServiceConfigModule {}, global: true, providers: [{ provide: ServiceConfig, useValue: config }], exports: [ServiceConfig] };
   const imports = [
     configModule,
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => ({ ...config })] }),
     ObservabilityModule.forRoot(metrics),
     MessagingModule.forRoot({ connection, identity, logger }),
     ...(definition.usesMongo && config.MONGO_URL
@@ -97,7 +84,7 @@ export async function startService(
       maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
       logger,
       metrics,
-      consumerSettings: optional<Record<string, ConsumerSettings>>(app, CONSUMER_SETTINGS),
+      consumerSettings: definition.consumerSettings?.(env),
     });
     // Deferred, so the pipe, interceptor and filter below are in place before the handlers are bound; the
     // application's own init (below) runs the lifecycle hooks once for both.

@@ -1,6 +1,5 @@
-import { plainToInstance } from 'class-transformer';
-import { IsInt, Max, Min, validateSync } from 'class-validator';
-import { ConfigurationError } from '@ossa/runtime';
+import { IsInt, Max, Min } from 'class-validator';
+import { loadConfig } from '@ossa/runtime';
 
 /** Registry settings on top of the shared service settings. */
 export class RegistryConfig {
@@ -36,15 +35,5 @@ const KEYS: Record<keyof RegistryConfig, string> = {
 };
 
 export function loadRegistryConfig(env: Record<string, string | undefined>): RegistryConfig {
-  const raw: Record<string, unknown> = {};
-  for (const [key, fallback] of Object.entries(KEYS)) {
-    const value = env[`REGISTRY_${key}`] ?? env[key] ?? fallback;
-    raw[key] = /^-?\d+$/.test(value) ? Number(value) : value;
-  }
-  const config = plainToInstance(RegistryConfig, raw);
-  const errors = validateSync(config);
-  if (errors.length) {
-    throw new ConfigurationError('registry', errors.map((e) => ({ variable: e.property, value: e.value, message: Object.values(e.constraints ?? {}).join('; ') })));
-  }
-  return config;
+  return loadConfig(RegistryConfig, { service: 'registry', scope: 'REGISTRY', defaults: KEYS }, env);
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import mongoose from 'mongoose';
-import { CONSUMER_SETTINGS, LOGGER, type ConsumerSettings } from '@ossa/messaging';
+import { LOGGER } from '@ossa/messaging';
 import { HealthRegistry, type Logger } from '@ossa/observability';
 import { databaseName, mongoHealthCheck } from '@ossa/persistence';
 import { ServiceConfig } from '@ossa/runtime';
@@ -14,7 +14,7 @@ import { ListenerMemory } from './handoff/bidding';
 import { HandoffController } from './handoff/handoff.controller';
 import { HandoffService } from './handoff/handoff.service';
 import { RegistryWorkers } from './handoff/registry-workers';
-import { InvalidTaskFilter, TASKS_DURABLE, TasksController } from './handoff/tasks.controller';
+import { InvalidTaskFilter, TasksController } from './handoff/tasks.controller';
 import { loadRegistryConfig, RegistryConfig } from './registry-config';
 import { RegistryMetrics } from './registry.metrics';
 import { REGISTRY_STORE } from './registry.tokens';
@@ -57,11 +57,6 @@ export class RegistryModule {
         HandoffService,
         RegistryWorkers,
         InvalidTaskFilter,
-        {
-          provide: CONSUMER_SETTINGS,
-          inject: [RegistryConfig],
-          useFactory: (config: RegistryConfig): Record<string, ConsumerSettings> => ({ [TASKS_DURABLE]: { ackWaitMs: config.TASK_ACK_WAIT_MS } }),
-        },
         StoreCloser,
       ],
     };

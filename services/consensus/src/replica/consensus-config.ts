@@ -1,7 +1,6 @@
-import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { AGENT_TOKEN_PATTERN } from '@ossa/contracts';
-import { ConfigurationError } from '@ossa/runtime';
+import { loadConfig } from '@ossa/runtime';
 
 /** Settings of one consensus replica, on top of the shared service settings. */
 export class ConsensusConfig {
@@ -26,34 +25,28 @@ export class ConsensusConfig {
   }
 }
 
-const INTEGERS = ['ELECTION_TIMEOUT_MS', 'HEARTBEAT_MS', 'REQUEST_TIMEOUT_MS', 'CONSENSUS_SNAPSHOT_EVERY'];
-
 export function loadConsensusConfig(env: Record<string, string | undefined>): ConsensusConfig {
-  const pick = (key: string, fallback: string) => env[`CONSENSUS_${key}`] ?? env[key] ?? fallback;
-  const replicaId = pick('REPLICA_ID', 'r1');
-  const raw: Record<string, unknown> = {
-    REPLICA_ID: replicaId,
-    CONSENSUS_PEERS: env.CONSENSUS_PEERS ?? replicaId,
-    CONSENSUS_ALGORITHM: env.CONSENSUS_ALGORITHM ?? 'raft',
-    ELECTION_TIMEOUT_MS: pick('ELECTION_TIMEOUT_MS', '150'),
-    HEARTBEAT_MS: pick('HEARTBEAT_MS', '50'),
-    REQUEST_TIMEOUT_MS: pick('REQUEST_TIMEOUT_MS', '5000'),
-    CONSENSUS_SNAPSHOT_EVERY: env.CONSENSUS_SNAPSHOT_EVERY ?? '10000',
-    CONSENSUS_DATA_DIR: env.CONSENSUS_DATA_DIR ?? '.data',
-    CONSENSUS_FAULT_INJECTION: env.CONSENSUS_FAULT_INJECTION ?? '0',
+  const replicaId = [env.CONSENSUS_REPLICA_ID, env.REPLICA_ID].find((v) => v) ?? 'r1';
+  const defaults = {
+    REPLICA_ID: 'r1',
+    CONSENSUS_PEERS: replicaId,
+    CONSENSUS_ALGORITHM: 'raft',
+    ELECTION_TIMEOUT_MS: '150',
+    HEARTBEAT_MS: '50',
+    REQUEST_TIMEOUT_MS: '5000',
+    CONSENSUS_SNAPSHOT_EVERY: '10000',
+    CONSENSUS_DATA_DIR: '.data',
+    CONSENSUS_FAULT_INJECTION: '0',
   };
-  for (const key of INTEGERS) {
-    const v = String(raw[key]);
-    raw[key] = /^-?\d+$/.test(v) ? Number(v) : v;
+  return loadConfig(ConsensusConfig, { service: 'consensus', scope: 'CONSENSUS', defaults, check: crossCheck }, env);
+}
+
+function crossCheck(config: ConsensusConfig) {
+  if (!config.peers.includes(config.REPLICA_ID)) {
+    return [{ variable: 'CONSENSUS_PEERS', value: config.CONSENSUS_PEERS, message: `must include REPLICA_ID ${config.REPLICA_ID}` }];
   }
-  const config = plainToInstance(ConsensusConfig, raw);
-  const problems = validateSync(config).map((e) => ({ variable: e.property, value: e.value, message: Object.values(e.constraints ?? {}).join('; ') }));
-  if (!problems.length && !config.peers.includes(config.REPLICA_ID)) {
-    problems.push({ variable: 'CONSENSUS_PEERS', value: config.CONSENSUS_PEERS, message: `must include REPLICA_ID ${config.REPLICA_ID}` });
+  if (config.HEARTBEAT_MS * 2 > config.ELECTION_TIMEOUT_MS) {
+    return [{ variable: 'HEARTBEAT_MS', value: config.HEARTBEAT_MS, message: `must be at most half of ELECTION_TIMEOUT_MS (${config.ELECTION_TIMEOUT_MS})` }];
   }
-  if (!problems.length && config.HEARTBEAT_MS * 2 > config.ELECTION_TIMEOUT_MS) {
-    problems.push({ variable: 'HEARTBEAT_MS', value: config.HEARTBEAT_MS, message: `must be at most half of ELECTION_TIMEOUT_MS (${config.ELECTION_TIMEOUT_MS})` });
-  }
-  if (problems.length) throw new ConfigurationError('consensus', problems);
-  return config;
+  return [];
 }
