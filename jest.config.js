@@ -3,6 +3,7 @@
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, keepClassNames: true } }];
 const moduleNameMapper = {
   '^@ossa/testing$': '<rootDir>/test/support/index.ts',
+  '^@ossa/contracts/vocabulary$': '<rootDir>/libs/contracts/src/vocabulary.ts',
   '^@ossa/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = { rootDir: __dirname, setupFiles: ['reflect-metadata'], testEnvironment: 'node', transform: { '^.+\\.ts$': swc }, moduleNameMapper };

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+export * from './vocabulary';
 export * from './services';
 export * from './channels';
 export * from './subjects';

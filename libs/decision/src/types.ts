@@ -1,37 +1,12 @@
 // Wire form of the seed's decision request and of our reply: maps are plain objects, dates ISO strings,
 // enum values lower-case snake_case strings.
 
-export const DECISION_CRITERIA = [
-  'quality',
-  'cost',
-  'time',
-  'risk',
-  'performance',
-  'scalability',
-  'security',
-  'maintainability',
-  'compliance',
-  'user_experience',
-] as const;
+import { DECISION_CRITERIA, type AnalysisMethod, type VotingSystem } from '@ossa/contracts/vocabulary';
+
+export { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS, type AnalysisMethod, type VotingSystem } from '@ossa/contracts/vocabulary';
+
 /** The seed's criteria; any other snake_case name is accepted too. */
 export type DecisionCriterion = (typeof DECISION_CRITERIA)[number] | (string & {});
-
-export const VOTING_SYSTEMS = [
-  'simple_majority',
-  'plurality',
-  'weighted',
-  'expertise_weighted',
-  'trust_weighted',
-  'stakeholder_weighted',
-  'borda',
-  'condorcet',
-  'approval',
-  'ranked_choice',
-] as const;
-export type VotingSystem = (typeof VOTING_SYSTEMS)[number];
-
-export const ANALYSIS_METHODS = ['weighted_sum', 'topsis', 'ahp'] as const;
-export type AnalysisMethod = (typeof ANALYSIS_METHODS)[number];
 
 export type CriterionDirection = 'benefit' | 'cost';
 

@@ -1,23 +1,6 @@
 // Commands and results of the coordination ledger, the key-value state machine replicated by Raft.
 
-export type LedgerOp = 'put' | 'cas' | 'delete';
-
-export interface LedgerCommand {
-  op: LedgerOp;
-  key: string;
-  value?: string;
-  /** For cas: the value the key must hold now; absent means "the key has no value yet". */
-  expected?: string;
-  /** Client session (thesis §6.3): a retried (clientId, requestId) is applied once and answered from the cache. */
-  clientId?: string;
-  requestId?: number | string;
-  /**
-   * For clients with several requests in flight (numeric ids): the lowest request id the client has no answer
-   * for yet. The session then keeps an answer for every request from there on, so requests applied out of
-   * their sending order are each applied once; without it the client is taken to send one at a time.
-   */
-  firstOutstanding?: number;
-}
+export type { LedgerCommand, LedgerOp } from '@ossa/contracts/vocabulary';
 
 export interface LedgerResult {
   /** Whether the command changed state (always true for put/delete, true for cas only on a match). */

@@ -1,10 +1,8 @@
 import { IsNumber, IsOptional, Max, Min } from 'class-validator';
 
-export const TASK_PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
-export type TaskPriorityValue = (typeof TASK_PRIORITIES)[number];
+import { CONSENSUS_ALGORITHMS, TASK_PRIORITIES, type ConsensusAlgorithmValue, type TaskPriorityValue } from '../vocabulary';
 
-export const CONSENSUS_ALGORITHMS = ['raft', 'pbft', 'simple_majority'] as const;
-export type ConsensusAlgorithmValue = (typeof CONSENSUS_ALGORITHMS)[number];
+export { CONSENSUS_ALGORITHMS, TASK_PRIORITIES, type ConsensusAlgorithmValue, type TaskPriorityValue };
 
 /** The seed's SLA block (agents, capabilities and task requirements share it). */
 export class SlaDto {

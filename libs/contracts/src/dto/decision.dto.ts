@@ -17,7 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS } from '@ossa/decision';
+import { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS } from '../vocabulary';
 
 // The enumerations are the decision core's: one list serves validation and the algorithms.
 export { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS };

@@ -1,8 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import type { LedgerProposeReply } from '@ossa/contracts';
+import { FaultDto, LedgerCommandDto, LedgerReadDto, type LedgerProposeReply } from '@ossa/contracts';
 import { NatsContext, onChannel, type HandlerExtras } from '@ossa/messaging';
-import { FaultDto, LedgerCommandDto, LedgerReadDto } from './ledger-command.dto';
 import { ReplicaHost, type ReadReply } from './replica-host';
 
 /** The consensus service's public subjects, answered by any replica (queue group `ossa.consensus`). */
