@@ -13,3 +13,4 @@ export * from './dto/conflict.dto';
 export * from './dto/ledger.dto';
 export * from './dto/decision.dto';
 export * from './dto/agent.dto';
+export * from './channel-payloads';

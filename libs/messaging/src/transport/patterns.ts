@@ -13,7 +13,7 @@ export interface OssaPattern {
   durable?: string;
 }
 
-/** `@MessagePattern(onChannel('registryAgent', { action: 'register' }))`: a contract channel, prefix-free. */
+/** `@MessagePattern(onChannel('registryAgentRegister'))`: a contract channel, its address relative to the prefix. */
 export function onChannel(channel: ChannelName, tokens: Readonly<Record<string, string>> = {}): OssaPattern {
   const spec = CHANNELS[channel];
   if (spec.kind === 'stream') throw new Error(`${channel} is a JetStream subject: use onStream()`);

@@ -29,7 +29,7 @@ export class AgentsController {
     @Inject(ListenerMemory) private readonly listeners: ListenerMemory,
   ) {}
 
-  @MessagePattern(onChannel('registryAgent', { action: 'register' }))
+  @MessagePattern(onChannel('registryAgentRegister'))
   async register(@Payload() dto: AgentDto): Promise<{ agent: AgentRecord; created: boolean }> {
     if (await this.newPastCapacity([dto.id])) {
       throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [
@@ -89,7 +89,7 @@ export class AgentsController {
     await this.events.publish(EVENT_NAMES.agentRegistered, { agentId: agent.id, name: agent.name, type: agent.type, created, capabilities: agent.capabilities.map((c) => ({ id: c.id, version: c.version })) });
   }
 
-  @MessagePattern(onChannel('registryAgent', { action: 'heartbeat' }))
+  @MessagePattern(onChannel('registryAgentHeartbeat'))
   async heartbeat(@Payload() dto: AgentHeartbeatDto): Promise<{ agentId: string; lastHeartbeat: string; state: string; currentLoad: number }> {
     const at = new Date().toISOString();
     const current = this.directory.get(dto.agentId) ?? (await this.store.getAgent(dto.agentId));
@@ -103,21 +103,21 @@ export class AgentsController {
     return { agentId: agent.id, lastHeartbeat: agent.lastHeartbeat, state: agent.state, currentLoad: agent.currentLoad };
   }
 
-  @MessagePattern(onChannel('registryAgent', { action: 'deregister' }))
+  @MessagePattern(onChannel('registryAgentDeregister'))
   async deregister(@Payload() dto: AgentRefDto): Promise<{ agentId: string; removed: true }> {
     if (!(await this.store.removeAgent(dto.agentId))) throw notFound(dto.agentId);
     this.directory.removed(dto.agentId);
     return { agentId: dto.agentId, removed: true };
   }
 
-  @MessagePattern(onChannel('registryAgent', { action: 'get' }))
+  @MessagePattern(onChannel('registryAgentGet'))
   async get(@Payload() dto: AgentRefDto): Promise<AgentRecord> {
     const agent = await this.store.getAgent(dto.agentId);
     if (!agent) throw notFound(dto.agentId);
     return agent;
   }
 
-  @MessagePattern(onChannel('registryAgent', { action: 'list' }))
+  @MessagePattern(onChannel('registryAgentList'))
   async list(@Payload() dto: AgentListDto) {
     if (dto.version && !dto.capability) {
       throw new OssaError('VALIDATION_FAILED', 'version filters need a capability', [{ field: 'version', message: 'needs capability' }]);

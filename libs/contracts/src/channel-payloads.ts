@@ -1,0 +1,33 @@
+import type { ClassConstructor } from 'class-transformer';
+import type { ChannelName } from './channels';
+import { AgentBatchDto, AgentDto, AgentHeartbeatDto, AgentListDto, AgentRefDto, HandoffRequestDto, TaskCompleteDto } from './dto/agent.dto';
+import { ConflictDetectRequest, ConflictResolveRequest } from './dto/conflict.dto';
+import { DecisionRequestDto } from './dto/decision.dto';
+import { FaultDto, LedgerCommandDto, LedgerReadDto } from './dto/ledger.dto';
+import { PingRequest } from './dto/ping.dto';
+
+/**
+ * The DTO every request (or stored task) on a channel is validated against; docs/asyncapi.yaml names the same
+ * fields (a test compares them). Channels left out carry no body of ours to validate: status requests, Raft
+ * traffic in the replicas' own encoding, what we send to agents, events and dead letters.
+ */
+export const REQUEST_PAYLOADS: Partial<Record<ChannelName, ClassConstructor<object>>> = {
+  servicePing: PingRequest,
+  tasksSubmit: HandoffRequestDto,
+  conflictDetect: ConflictDetectRequest,
+  conflictResolve: ConflictResolveRequest,
+  decisionMake: DecisionRequestDto,
+  consensusPropose: LedgerCommandDto,
+  consensusRead: LedgerReadDto,
+  replicaPropose: LedgerCommandDto,
+  replicaRead: LedgerReadDto,
+  replicaFault: FaultDto,
+  registryAgentRegister: AgentDto,
+  registryAgentHeartbeat: AgentHeartbeatDto,
+  registryAgentDeregister: AgentRefDto,
+  registryAgentGet: AgentRefDto,
+  registryAgentList: AgentListDto,
+  registryAgentBatch: AgentBatchDto,
+  registryHandoff: HandoffRequestDto,
+  registryTaskComplete: TaskCompleteDto,
+};
