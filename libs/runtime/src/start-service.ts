@@ -1,17 +1,8 @@
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestMicroservice } from '@nestjs/microservices';
 import type { AddressInfo } from 'node:net';
 import { subjectsFor } from '@ossa/contracts';
-import {
-  ContractValidationPipe,
-  ErrorEnvelopeFilter,
-  MessagingModule,
-  NatsConnectionService,
-  OssaNatsTransport,
-  RequestMetricsInterceptor,
-  type ServiceIdentity,
-} from '@ossa/messaging';
+import { attachOssaTransport, MessagingModule, NatsConnectionService, type OssaNatsTransport, type ServiceIdentity } from '@ossa/messaging';
 import { createLogger, MetricsRegistry, ObservabilityModule, PinoNestLogger, type Logger } from '@ossa/observability';
 import { databaseName, PersistenceModule } from '@ossa/persistence';
 import { PingController } from './ping.controller';
@@ -77,7 +68,7 @@ export async function startService(
   let transport: OssaNatsTransport;
   try {
     app = await NestFactory.create(root, { logger: new PinoNestLogger(logger), abortOnError: false });
-    transport = new OssaNatsTransport({
+    transport = attachOssaTransport(app, {
       connection,
       service: definition.name,
       tokens: definition.tokens?.(env),
@@ -86,13 +77,6 @@ export async function startService(
       metrics,
       consumerSettings: definition.consumerSettings?.(env),
     });
-    // Deferred, so the pipe, interceptor and filter below are in place before the handlers are bound; the
-    // application's own init (below) runs the lifecycle hooks once for both.
-    const microservice = app.connectMicroservice({ strategy: transport }, { deferInitialization: true }) as NestMicroservice;
-    microservice.setIsInitHookCalled(true);
-    microservice.useGlobalPipes(new ContractValidationPipe());
-    microservice.useGlobalInterceptors(new RequestMetricsInterceptor(metrics));
-    microservice.useGlobalFilters(new ErrorEnvelopeFilter(logger));
     // Streams ensured and cores ready (init hooks) before the transport subscribes; HTTP last.
     await app.init();
     await app.startAllMicroservices();
