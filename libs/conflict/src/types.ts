@@ -23,8 +23,9 @@ export interface TaskBudget {
   maxTokens?: number;
   maxCost?: number;
   currency?: string;
-  allocation?: Record<string, number>;
-  tracking?: Record<string, unknown>;
+  /** Carried with the task, not read by conflict analysis. */
+  allocation?: object;
+  tracking?: object;
 }
 
 export interface TaskMetadata {
@@ -60,10 +61,11 @@ export interface TaskRequest {
   priority: TaskPriority;
   deadline?: string;
   budget?: TaskBudget;
-  context?: Record<string, unknown>;
+  /** Carried with the task, not read by conflict analysis. */
+  context?: object;
   /** Ids of the tasks this one waits for. */
   dependencies?: string[];
-  slaRequirements?: Record<string, unknown>;
+  slaRequirements?: object;
   metadata?: TaskMetadata;
   /** Seconds; overrides metadata.estimatedDuration. */
   duration?: number;

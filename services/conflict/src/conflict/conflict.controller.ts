@@ -48,7 +48,7 @@ export class ConflictController {
 
   @MessagePattern(onChannel('conflictDetect'))
   detect(@Payload() request: ConflictDetectRequest) {
-    const input = request as unknown as ConflictInput;
+    const input: ConflictInput = request;
     const now = Date.now();
     return runCore(() => {
       const conflicts = detectConflicts(input, { now });
@@ -62,7 +62,7 @@ export class ConflictController {
   async resolve(@Payload() request: ConflictResolveRequest): Promise<ResolveReply> {
     const started = performance.now();
     const { algorithm, strategies, weights, ...rest } = request;
-    const plan = runCore(() => resolveConflicts(rest as unknown as ConflictInput, { now: Date.now(), strategies, weights }));
+    const plan = runCore(() => resolveConflicts(rest, { now: Date.now(), strategies, weights }));
     const resolutionId = randomUUID();
     const digest = resolutionDigest(plan);
     const consensus = await this.ledger.record(
