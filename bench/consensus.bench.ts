@@ -239,9 +239,13 @@ async function profile(dir: string): Promise<void> {
       const cluster = await ossaCluster(nc, servers.natsUrl, 'file');
       delete process.env.OSSA_CHILD_NODE_ARGS;
       let figures: Measured;
+      const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+      let window = { fromUs: 0, toUs: 0 };
       try {
         await drive(8, 200, cluster.propose);
+        window = { fromUs: nowUs(), toUs: 0 };
         figures = await drive(clients, total, cluster.propose);
+        window.toUs = nowUs();
         process.stdout.write(
           `profiled: file log, clients=${clients}: ${figures.perSecond}/s p50 ${figures.p50Ms} ms p99 ${figures.p99Ms} ms\n`,
         );
@@ -251,7 +255,7 @@ async function profile(dir: string): Promise<void> {
       for (const [id, pid] of cluster.pids) {
         const file = readdirSync(profDir).find((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'));
         if (!file) throw new Error(`replica ${id} (pid ${pid}) wrote no profile into ${profDir}`);
-        const summary = summarise(path.join(profDir, file));
+        const summary = summarise(path.join(profDir, file), window);
         const role = id === cluster.leader ? 'leader' : 'follower';
         summaries.push({ clients, replica: id, role, figures, summary });
         process.stdout.write(`\n== clients=${clients} ${role} ${id}\n`);

@@ -9,6 +9,7 @@ interface ProfileNode {
   children?: number[];
 }
 interface CpuProfile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -64,12 +65,19 @@ function share(name: string, us: number, wallUs: number, busyUs: number): Share 
   };
 }
 
-export function summarise(file: string, top = 25): ProfileSummary {
+/**
+ * `window`: only samples taken in [fromUs, toUs] of the monotonic clock (V8's profile clock and
+ * `process.hrtime` are both CLOCK_MONOTONIC), so start-up and shutdown stay out of the figures.
+ */
+export function summarise(file: string, window?: { fromUs: number; toUs: number }, top = 25): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   // A sample lasts until the next one: timeDeltas[i + 1] belongs to samples[i].
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i];
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const us = profile.timeDeltas[i + 1] ?? 0;
     selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + us);
   }
