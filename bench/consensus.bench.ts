@@ -3,7 +3,7 @@
 // same run, a three-member etcd 3.4 on loopback driven on its leader through gRPC by etcd's own benchmark tool
 // (the fair figures the ratios use) and through its JSON gateway. Same client counts for every system.
 // Writes bench/results/consensus.json. etcd must be installed (apt-get install -y etcd-server etcd-client).
-//   BENCH_CLIENTS=1,64  BENCH_SINGLE=1000 (proposals at one client)  BENCH_MANY=20000 (at more clients)
+//   BENCH_ROUNDS=3  BENCH_CLIENTS=1,64  BENCH_SINGLE=1000 (proposals at one client)  BENCH_MANY=20000 (at more clients)
 //   BENCH_CPU_PROF=DIR  instead: file log only, replicas under `node --cpu-prof`, one cluster per client count,
 //                       then self time by function and phase (bench/results/consensus-profile.json).
 import { mkdirSync, readdirSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -115,75 +115,88 @@ function settings() {
     throw new Error('BENCH_CLIENTS: comma-separated integers in 1..1024');
   const single = Number(process.env.BENCH_SINGLE ?? 1000);
   const many = Number(process.env.BENCH_MANY ?? 20000);
-  return { plan: clientCounts.map((clients) => [clients, clients === 1 ? single : many] as const) };
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error('BENCH_ROUNDS: a positive integer');
+  return { rounds, plan: clientCounts.map((clients) => [clients, clients === 1 ? single : many] as const) };
 }
 
+interface Target {
+  system: Figures['system'];
+  log: string;
+  run(clients: number, total: number): Promise<Measured>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/**
+ * Every cluster runs for the whole comparison and the measurements take turns (round by round, client count by
+ * client count), so load from elsewhere on this shared machine falls on all systems alike; each figure is the
+ * median over the rounds.
+ */
 async function compare(): Promise<void> {
   assertEtcdInstalled(); // before anything starts: fail at once with what to install
-  const { plan } = settings();
+  const { plan, rounds } = settings();
   const servers = await startTestServers();
   const nc = await connect({ servers: servers.natsUrl });
-  const results: Figures[] = [];
+  const perRound: (Figures & { round: number })[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  const load = { before: os.loadavg().map((x) => +x.toFixed(2)), after: [] as number[] };
   try {
-    const runOssa = async (log: 'file' | 'mongo') => {
-      const cluster = await ossaCluster(nc, servers.natsUrl, log, servers.mongoUrl);
-      try {
-        await drive(8, 200, cluster.propose); // warm-up
-        for (const [clients, total] of plan) {
-          const f: Figures = {
-            system: 'ossa',
-            log,
-            clients,
-            proposals: total,
-            ...(await drive(clients, total, cluster.propose)),
-          };
-          results.push(f);
-          process.stdout.write(line(f));
-        }
-      } finally {
-        await cluster.stop();
-      }
-    };
-    await runOssa('file');
-    if (servers.mongoUrl) await runOssa('mongo');
-    else
+    if (!servers.mongoUrl)
       throw new Error(
         `the MongoDB log needs FerretDB (bash scripts/ferretdb.sh start): ${servers.mongoUnavailable}`,
       );
-    const etcd = await startEtcd(ROOT);
-    try {
-      process.stdout.write(`etcd leader: ${etcd.leader}\n`);
-      await etcd.grpcPut(8, 200); // warm-up
-      for (const [clients, total] of plan) {
-        const f: Figures = {
-          system: 'etcd',
-          log: 'grpc',
-          clients,
-          proposals: total,
-          ...(await etcd.grpcPut(clients, total)),
-        };
-        results.push(f);
-        process.stdout.write(line(f));
-      }
-      for (const [clients, total] of plan) {
-        const f: Figures = {
-          system: 'etcd',
-          log: 'json-gateway',
-          clients,
-          proposals: total,
-          ...(await drive(clients, total, etcd.gatewayPut)),
-        };
-        results.push(f);
-        process.stdout.write(line(f));
-      }
-    } finally {
-      await etcd.stop();
+    const targets: Target[] = [];
+    for (const log of ['file', 'mongo'] as const) {
+      const cluster = await ossaCluster(nc, servers.natsUrl, log, servers.mongoUrl);
+      stops.push(cluster.stop);
+      targets.push({ system: 'ossa', log, run: (clients, total) => drive(clients, total, cluster.propose) });
     }
+    const etcd = await startEtcd(ROOT);
+    stops.push(etcd.stop);
+    process.stdout.write(`etcd leader: ${etcd.leader}\n`);
+    targets.push({ system: 'etcd', log: 'grpc', run: (clients, total) => etcd.grpcPut(clients, total) });
+    targets.push({
+      system: 'etcd',
+      log: 'json-gateway',
+      run: (clients, total) => drive(clients, total, etcd.gatewayPut),
+    });
+    for (const t of targets) await t.run(8, 200); // warm-up
+    for (let round = 1; round <= rounds; round++)
+      for (const [clients, total] of plan)
+        for (const t of targets) {
+          const f = {
+            round,
+            system: t.system,
+            log: t.log,
+            clients,
+            proposals: total,
+            ...(await t.run(clients, total)),
+          };
+          perRound.push(f);
+          process.stdout.write(`round ${round} ${line(f)}`);
+        }
   } finally {
+    for (const stop of stops.reverse())
+      await stop().catch((err) => console.error('stopping a cluster failed:', err));
     await nc.drain();
     await servers.stop();
+    load.after = os.loadavg().map((x) => +x.toFixed(2));
   }
 
+  const results: Figures[] = [];
+  for (const f of perRound.filter((x) => x.round === 1)) {
+    const same = perRound.filter((x) => x.system === f.system && x.log === f.log && x.clients === f.clients);
+    results.push({
+      system: f.system,
+      log: f.log,
+      clients: f.clients,
+      proposals: f.proposals,
+      perSecond: median(same.map((x) => x.perSecond)),
+      p50Ms: median(same.map((x) => x.p50Ms)),
+      p99Ms: median(same.map((x) => x.p99Ms)),
+    });
+  }
   // Ratios against etcd through gRPC on its leader; the gateway figures are kept for reference only.
   const ratios = results
     .filter((r) => r.system === 'ossa')
@@ -198,6 +211,9 @@ async function compare(): Promise<void> {
     });
   console.table(results);
   console.table(ratios);
+  process.stdout.write(
+    `load average (1, 5, 15 min) before ${load.before.join(' ')}, after ${load.after.join(' ')}; medians of ${rounds} rounds\n`,
+  );
   const out = path.join(ROOT, 'bench', 'results');
   mkdirSync(out, { recursive: true });
   const etcdSetup =
@@ -207,8 +223,9 @@ async function compare(): Promise<void> {
     JSON.stringify(
       {
         at: new Date().toISOString(),
-        machine: { cpus: os.cpus().length, node: process.version },
+        machine: { cpus: os.cpus().length, node: process.version, loadavg: load },
         etcd: etcdSetup,
+        rounds: perRound,
         results,
         ratios,
       },

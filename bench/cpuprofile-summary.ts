@@ -32,19 +32,21 @@ export interface ProfileSummary {
   functions: Share[];
 }
 
-/** The phase a frame's self time belongs to, from its function name and script. */
-export function phaseOf(functionName: string, url: string): string {
+/**
+ * The phase a frame's self time belongs to, from its function name and script; a native frame (no script)
+ * is placed by its caller's script (`callerUrl`), so a socket write and a file write are told apart.
+ */
+export function phaseOf(functionName: string, url: string, callerUrl = ''): string {
   if (functionName === '(idle)') return 'idle (waiting for I/O: NATS, timers)';
   if (functionName === '(garbage collector)') return 'garbage collection';
   if (functionName === '(program)') return 'V8/native, unattributed';
   if (/^f(data)?sync(Sync)?$/.test(functionName)) return 'fsync (fdatasyncSync)';
-  if (
-    /^(writeSync|write|writev|writeBuffer)$/.test(functionName) &&
-    (url === '' || url.startsWith('node:fs'))
-  )
-    return 'file write';
+  if (url === '' && /^node:(internal\/stream_base_commons|net)/.test(callerUrl))
+    return 'socket I/O (NATS, HTTP)';
+  if (url === '' && /^node:(fs|internal\/fs)/.test(callerUrl)) return 'file write and read';
   if (/base64/i.test(functionName)) return 'base64 encode/decode';
   if (url === '' && /^(parse|stringify)$/.test(functionName)) return 'JSON parse/stringify';
+  if (url.includes('/services/consensus/src/replica/wire.')) return 'peer encoding (JSON+base64, wire.ts)';
   if (/\/node_modules\/(nats|@nats-io)\//.test(url)) return 'NATS client';
   if (/\/node_modules\/(mongodb|bson|mongoose)\//.test(url)) return 'MongoDB driver';
   if (url.includes('/libs/consensus/')) return 'Raft core and ledger (libs/consensus)';
@@ -72,6 +74,8 @@ function share(name: string, us: number, wallUs: number, busyUs: number): Share 
 export function summarise(file: string, window?: { fromUs: number; toUs: number }, top = 25): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n);
   const selfUs = new Map<number, number>();
   // A sample lasts until the next one: timeDeltas[i + 1] belongs to samples[i].
   let at = profile.startTime;
@@ -94,7 +98,7 @@ export function summarise(file: string, window?: { fromUs: number; toUs: number 
       : 'native';
     const key = `${functionName || '(anonymous)'} ${where}`;
     fnUs.set(key, (fnUs.get(key) ?? 0) + us);
-    const phase = phaseOf(functionName, url);
+    const phase = phaseOf(functionName, url, parentOf.get(id)?.callFrame.url);
     phaseUs.set(phase, (phaseUs.get(phase) ?? 0) + us);
   }
   const busyUs = Math.max(1, wallUs - idleUs);
