@@ -21,9 +21,14 @@ export function random(seed: number): () => number {
 }
 
 export interface Measured {
+  /** Completed operations per second (failed ones not counted). */
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Operations that failed (e.g. a consensus timeout); the run goes on without them. */
+  errors: number;
+  /** The first failure's message, when there was one. */
+  firstError?: string;
 }
 
 /** Runs `total` operations with `clients` concurrent callers, each waiting for its previous operation. */
@@ -34,23 +39,32 @@ export async function drive(
 ): Promise<Measured> {
   const latencies: number[] = [];
   let next = 0;
+  let errors = 0;
+  let firstError: string | undefined;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (next < total) {
         const i = next++;
         const t = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t);
+        try {
+          await op(i);
+          latencies.push(performance.now() - t);
+        } catch (err) {
+          errors++;
+          firstError ??= err instanceof Error ? err.message : String(err);
+        }
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
-    perSecond: Math.round(total / seconds),
+    perSecond: Math.round(latencies.length / seconds),
     p50Ms: +percentile(latencies, 0.5).toFixed(2),
     p99Ms: +percentile(latencies, 0.99).toFixed(2),
+    errors,
+    ...(firstError ? { firstError } : {}),
   };
 }
 

@@ -3,12 +3,13 @@
 // same run, a three-member etcd 3.4 on loopback driven on its leader through gRPC by etcd's own benchmark tool
 // (the fair figures the ratios use) and through its JSON gateway. Same client counts for every system.
 // Writes bench/results/consensus.json. etcd must be installed (apt-get install -y etcd-server etcd-client).
-//   BENCH_ROUNDS=3  BENCH_CLIENTS=1,64  BENCH_SINGLE=1000 (proposals at one client)  BENCH_MANY=20000 (at more clients)
+//   BENCH_ROUNDS=3  BENCH_CLIENTS=1,64  BENCH_SINGLE=500 (proposals at one client)  BENCH_MANY=5000 (at more clients)
 //   BENCH_CPU_PROF=DIR  instead: file log only, replicas under `node --cpu-prof`, one cluster per client count,
 //                       then self time by function and phase (bench/results/consensus-profile.json).
 import { mkdirSync, readdirSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { connect, type NatsConnection } from 'nats';
 import { spawnService, startTestServers, type ChildService } from '@ossa/testing';
 import { drive, killOnExit, type Measured } from './bench-support';
@@ -34,6 +35,17 @@ interface OssaCluster {
   stop(): Promise<void>;
 }
 
+/** Drops the replica databases a MongoDB-log cluster of this run created. */
+async function dropDatabases(mongoUrl: string, prefix: string): Promise<void> {
+  const client = await MongoClient.connect(mongoUrl);
+  try {
+    const { databases } = await client.db().admin().listDatabases({ nameOnly: true });
+    for (const d of databases) if (d.name.startsWith(`${prefix}_`)) await client.db(d.name).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
 async function ossaCluster(
   nc: NatsConnection,
   natsUrl: string,
@@ -42,6 +54,7 @@ async function ossaCluster(
 ): Promise<OssaCluster> {
   const prefix = `bench-${log}-${process.pid}-${Date.now() % 1e6}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossa-bench-'));
+  const dbPrefix = `bench_${process.pid}_${log}`;
   const ids = ['r1', 'r2', 'r3'];
   const children: ChildService[] = ids.map((id) =>
     spawnService('services/consensus/src/main.js', {
@@ -53,7 +66,7 @@ async function ossaCluster(
       REPLICA_ID: id,
       CONSENSUS_PEERS: ids.join(','),
       CONSENSUS_DATA_DIR: dataDir,
-      MONGO_DB_PREFIX: `bench_${process.pid}`,
+      MONGO_DB_PREFIX: dbPrefix,
       ...(log === 'mongo' && mongoUrl ? { MONGO_URL: mongoUrl } : { MONGO_URL: '' }),
     }),
   );
@@ -62,6 +75,7 @@ async function ossaCluster(
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => c.exited));
     rmSync(dataDir, { recursive: true, force: true });
+    if (log === 'mongo' && mongoUrl) await dropDatabases(mongoUrl, dbPrefix);
     const jsm = await nc.jetstreamManager();
     for (const s of ['TASKS', 'EVENTS', 'DLQ'])
       await jsm.streams.delete(`${prefix.toUpperCase()}_${s}`).catch(() => undefined);
@@ -107,14 +121,14 @@ async function ossaCluster(
 }
 
 const line = (f: Figures) =>
-  `${f.system.padEnd(5)} ${f.log.padEnd(13)} clients=${String(f.clients).padEnd(3)} ${String(f.perSecond).padStart(6)}/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms\n`;
+  `${f.system.padEnd(5)} ${f.log.padEnd(13)} clients=${String(f.clients).padEnd(3)} ${String(f.perSecond).padStart(6)}/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${f.errors ? `  ${f.errors} failed (${f.firstError ?? 'see etcd output'})` : ''}\n`;
 
 function settings() {
   const clientCounts = (process.env.BENCH_CLIENTS ?? '1,64').split(',').map(Number);
   if (clientCounts.some((c) => !Number.isSafeInteger(c) || c < 1 || c > 1024))
     throw new Error('BENCH_CLIENTS: comma-separated integers in 1..1024');
-  const single = Number(process.env.BENCH_SINGLE ?? 1000);
-  const many = Number(process.env.BENCH_MANY ?? 20000);
+  const single = Number(process.env.BENCH_SINGLE ?? 500);
+  const many = Number(process.env.BENCH_MANY ?? 5000);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error('BENCH_ROUNDS: a positive integer');
   return { rounds, plan: clientCounts.map((clients) => [clients, clients === 1 ? single : many] as const) };
@@ -195,6 +209,7 @@ async function compare(): Promise<void> {
       perSecond: median(same.map((x) => x.perSecond)),
       p50Ms: median(same.map((x) => x.p50Ms)),
       p99Ms: median(same.map((x) => x.p99Ms)),
+      errors: same.reduce((n, x) => n + x.errors, 0),
     });
   }
   // Ratios against etcd through gRPC on its leader; the gateway figures are kept for reference only.

@@ -45,7 +45,11 @@ export function parseBenchmarkOutput(text: string): Measured {
   const p50 = /50% in ([\d.]+) secs/.exec(text);
   const p99 = /99% in ([\d.]+) secs/.exec(text);
   if (!perSecond || !p50 || !p99) throw new Error(`etcd benchmark printed no summary:\n${text.slice(-2000)}`);
+  // The tool counts failed requests in its error distribution; none is expected on an idle cluster.
+  const errors = /Error distribution:\n((?:\s+\[\d+\].*\n?)*)/.exec(text);
+  const failed = errors ? [...errors[1].matchAll(/\[(\d+)\]/g)].reduce((n, m) => n + Number(m[1]), 0) : 0;
   return {
+    errors: failed,
     perSecond: Math.round(Number(perSecond[1])),
     p50Ms: +(Number(p50[1]) * 1000).toFixed(2),
     p99Ms: +(Number(p99[1]) * 1000).toFixed(2),
