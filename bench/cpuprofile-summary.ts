@@ -30,7 +30,22 @@ export interface ProfileSummary {
   busyMs: number;
   phases: Share[];
   functions: Share[];
+  /** Inclusive time (self and callees) of the commit path's steps. */
+  steps: Share[];
 }
+
+/** Steps of the commit path by `function@script`; a sample counts once for each step on its stack. */
+export const STEPS: Record<string, string> = {
+  'handleReady@replica-node.js': 'Ready handling (persist, send, apply)',
+  'writeRecords@file-replica-log.js': 'log write + fdatasync',
+  'applyCommitted@replica-node.js': 'apply committed entries and answer',
+  'publish@event-publisher.js': 'consensusReached event (JetStream publish)',
+  'execute@ValidationExecutor.js': 'proposal validation (class-validator)',
+  'plainToInstance@ClassTransformer.js': 'proposal transform (class-transformer)',
+  'encodeMessage@wire.js': 'peer message encode (JSON+base64)',
+  'decodeMessage@wire.js': 'peer message decode (JSON+base64)',
+  'step@raft.js': 'Raft step',
+};
 
 /**
  * The phase a frame's self time belongs to, from its function name and script; a native frame (no script)
@@ -63,7 +78,7 @@ function share(name: string, us: number, wallUs: number, busyUs: number): Share 
     name,
     ms: +(us / 1000).toFixed(1),
     pctAll: +((100 * us) / wallUs).toFixed(1),
-    pctBusy: name.startsWith('idle') ? 0 : +((100 * us) / busyUs).toFixed(1),
+    pctBusy: name.startsWith('idle') || name.startsWith('(idle)') ? 0 : +((100 * us) / busyUs).toFixed(1),
   };
 }
 
@@ -87,6 +102,7 @@ export function summarise(file: string, window?: { fromUs: number; toUs: number 
   }
   const fnUs = new Map<string, number>();
   const phaseUs = new Map<string, number>();
+  const stepUs = new Map<string, number>();
   let wallUs = 0;
   let idleUs = 0;
   for (const [id, us] of selfUs) {
@@ -100,6 +116,13 @@ export function summarise(file: string, window?: { fromUs: number; toUs: number 
     fnUs.set(key, (fnUs.get(key) ?? 0) + us);
     const phase = phaseOf(functionName, url, parentOf.get(id)?.callFrame.url);
     phaseUs.set(phase, (phaseUs.get(phase) ?? 0) + us);
+    if (functionName === '(idle)') continue;
+    const onStack = new Set<string>();
+    for (let n: ProfileNode | undefined = byId.get(id); n; n = parentOf.get(n.id)) {
+      const step = STEPS[`${n.callFrame.functionName}@${path.basename(n.callFrame.url)}`];
+      if (step) onStack.add(step);
+    }
+    for (const step of onStack) stepUs.set(step, (stepUs.get(step) ?? 0) + us);
   }
   const busyUs = Math.max(1, wallUs - idleUs);
   const sorted = (m: Map<string, number>) =>
@@ -110,6 +133,7 @@ export function summarise(file: string, window?: { fromUs: number; toUs: number 
     busyMs: +(busyUs / 1000).toFixed(0),
     phases: sorted(phaseUs),
     functions: sorted(fnUs).slice(0, top),
+    steps: sorted(stepUs),
   };
 }
 
@@ -125,6 +149,9 @@ export function printSummary(
     out(
       `  ${p.name.padEnd(48)} ${String(p.ms).padStart(8)} ${String(p.pctAll).padStart(6)} ${String(p.pctBusy).padStart(6)}`,
     );
+  out('  commit-path steps, inclusive                         ms  %busy');
+  for (const p of s.steps)
+    out(`  ${p.name.padEnd(48)} ${String(p.ms).padStart(8)} ${String(p.pctBusy).padStart(6)}`);
   out('  top functions by self time                                                       ms   %busy');
   for (const f of s.functions)
     out(`  ${f.name.slice(0, 78).padEnd(78)} ${String(f.ms).padStart(8)} ${String(f.pctBusy).padStart(6)}`);
