@@ -64,7 +64,7 @@ const binary: Codec = {
       context.length +
       4 +
       entries.reduce((n, e) => n + 21 + e.data.length, 0);
-    const out = new Uint8Array(size);
+    const out = Buffer.allocUnsafe(size); // every byte is written below
     const view = new DataView(out.buffer);
     let at = 0;
     out[at++] = TYPES.indexOf(m.type);
