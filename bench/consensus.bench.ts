@@ -91,14 +91,22 @@ async function ossaCluster(
           ).data,
         ),
       ) as { leader: string | null };
+    // Start-up of three processes and their log stores is slow on a loaded machine: up to a minute.
+    const deadline = Date.now() + 60_000;
     let leader: string | null = null;
-    for (let attempt = 0; attempt < 200 && !leader; attempt++) {
+    while (!leader && Date.now() < deadline) {
       leader = await status('r1')
         .then((s) => s.leader)
         .catch(() => null);
       if (!leader) await new Promise((r) => setTimeout(r, 100));
     }
-    if (!leader) throw new Error(`no leader elected among the ${log}-log replicas within 20 s`);
+    if (!leader) {
+      const tails = children.map(
+        (c, i) =>
+          `${ids[i]}: ${[...c.stderr.slice(-3), ...c.logs.slice(-3).map((l) => JSON.stringify(l))].join(' | ') || '(nothing logged)'}`,
+      );
+      throw new Error(`no leader elected among the ${log}-log replicas within 60 s\n${tails.join('\n')}`);
+    }
     const subject = `${prefix}.consensus.replica.${leader}.propose`;
     return {
       leader,
