@@ -11,7 +11,7 @@ const common = { rootDir: __dirname, setupFiles: ['reflect-metadata'], testEnvir
 module.exports = {
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,bench}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',

@@ -1,53 +1,60 @@
 // npm run bench:consensus — committed proposals per second and latency (p50/p99) of the Raft ledger with three
-// replicas as OS processes, for 1 and 64 concurrent clients, with the embedded file log and the MongoDB log;
-// and, when etcd is installed, a three-member etcd on loopback measured the same way. Writes JSON to
-// bench/results/consensus.json.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// replicas as OS processes, driven on the leader, with the embedded file log and the MongoDB log; and, in the
+// same run, a three-member etcd 3.4 on loopback driven on its leader through gRPC by etcd's own benchmark tool
+// (the fair figures the ratios use) and through its JSON gateway. Same client counts for every system.
+// Writes bench/results/consensus.json. etcd must be installed (apt-get install -y etcd-server etcd-client).
+//   BENCH_ROUNDS=3  BENCH_CLIENTS=1,64  BENCH_SINGLE=500 (proposals at one client)  BENCH_MANY=5000 (at more clients)
+//   BENCH_CPU_PROF=DIR  instead: file log only, replicas under `node --cpu-prof`, one cluster per client count,
+//                       then self time by function and phase (bench/results/consensus-profile.json).
+import { mkdirSync, readdirSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { connect, type NatsConnection } from 'nats';
 import { spawnService, startTestServers, type ChildService } from '@ossa/testing';
-import { percentile } from './bench-support';
+import { drive, killOnExit, type Measured } from './bench-support';
+import { printSummary, summarise, type ProfileSummary } from './cpuprofile-summary';
+import { assertEtcdInstalled, startEtcd } from './etcd-cluster';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-interface Figures {
-  system: string;
+interface Figures extends Measured {
+  system: 'ossa' | 'etcd';
+  /** ossa: the replica log (file, mongo); etcd: the client path (grpc, json-gateway). */
   log: string;
   clients: number;
   proposals: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
 }
 
-
-/** Runs `total` operations with `clients` concurrent callers; each op resolves when committed. */
-async function drive(clients: number, total: number, op: (i: number) => Promise<void>) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { perSecond: Math.round(total / seconds), p50Ms: +percentile(latencies, 0.5).toFixed(2), p99Ms: +percentile(latencies, 0.99).toFixed(2) };
+interface OssaCluster {
+  leader: string;
+  pids: Map<string, number>;
+  propose(i: number): Promise<void>;
+  stop(): Promise<void>;
 }
 
-async function ossaCluster(nc: NatsConnection, natsUrl: string, log: 'file' | 'mongo', mongoUrl?: string) {
-  const prefix = `bench-${log}-${process.pid}`;
+/** Drops the replica databases a MongoDB-log cluster of this run created. */
+async function dropDatabases(mongoUrl: string, prefix: string): Promise<void> {
+  const client = await MongoClient.connect(mongoUrl);
+  try {
+    const { databases } = await client.db().admin().listDatabases({ nameOnly: true });
+    for (const d of databases) if (d.name.startsWith(`${prefix}_`)) await client.db(d.name).dropDatabase();
+  } finally {
+    await client.close();
+  }
+}
+
+async function ossaCluster(
+  nc: NatsConnection,
+  natsUrl: string,
+  log: 'file' | 'mongo',
+  mongoUrl?: string,
+): Promise<OssaCluster> {
+  const prefix = `bench-${log}-${process.pid}-${Date.now() % 1e6}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossa-bench-'));
+  const dbPrefix = `bench_${process.pid}_${log}`;
   const ids = ['r1', 'r2', 'r3'];
   const children: ChildService[] = ids.map((id) =>
     spawnService('services/consensus/src/main.js', {
@@ -59,119 +66,260 @@ async function ossaCluster(nc: NatsConnection, natsUrl: string, log: 'file' | 'm
       REPLICA_ID: id,
       CONSENSUS_PEERS: ids.join(','),
       CONSENSUS_DATA_DIR: dataDir,
-      MONGO_DB_PREFIX: `bench_${process.pid}`,
+      MONGO_DB_PREFIX: dbPrefix,
       ...(log === 'mongo' && mongoUrl ? { MONGO_URL: mongoUrl } : { MONGO_URL: '' }),
     }),
   );
-  const status = async (id: string) =>
-    JSON.parse(decoder.decode((await nc.request(`${prefix}.consensus.replica.${id}.status`, encoder.encode('{}'), { timeout: 2000 })).data)) as { leader: string | null };
-  let leader: string | null = null;
-  for (let attempt = 0; attempt < 200 && !leader; attempt++) {
-    leader = await status('r1').then((s) => s.leader).catch(() => null);
-    if (!leader) await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!leader) throw new Error('no leader elected');
-  const subject = `${prefix}.consensus.replica.${leader}.propose`;
-  const propose = async (i: number) => {
-    const reply = await nc.request(subject, encoder.encode(JSON.stringify({ op: 'put', key: `k${i % 1000}`, value: `v${i}` })), { timeout: 10_000 });
-    const body = decoder.decode(reply.data);
-    if (body.includes('"error"')) throw new Error(body);
+  for (const c of children) killOnExit(c.process);
+  const stop = async () => {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => c.exited));
+    rmSync(dataDir, { recursive: true, force: true });
+    if (log === 'mongo' && mongoUrl) await dropDatabases(mongoUrl, dbPrefix);
+    const jsm = await nc.jetstreamManager();
+    for (const s of ['TASKS', 'EVENTS', 'DLQ'])
+      await jsm.streams.delete(`${prefix.toUpperCase()}_${s}`).catch(() => undefined);
   };
-  return {
-    propose,
-    stop: async () => {
-      for (const c of children) c.kill('SIGTERM');
-      await Promise.all(children.map((c) => c.exited));
-      rmSync(dataDir, { recursive: true, force: true });
-      const jsm = await nc.jetstreamManager();
-      for (const s of ['TASKS', 'EVENTS', 'DLQ']) await jsm.streams.delete(`${prefix.toUpperCase()}_${s}`).catch(() => undefined);
-    },
-  };
-}
-
-async function etcdCluster() {
-  const binary = ['/usr/bin/etcd', '/usr/local/bin/etcd'].find((p) => existsSync(p));
-  if (!binary) return null;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'etcd-bench-'));
-  const members = [0, 1, 2].map((i) => ({ name: `e${i}`, client: 23790 + i * 10, peer: 23800 + i * 10 }));
-  const initial = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
-  const procs: ChildProcess[] = members.map((m) =>
-    spawn(binary, [
-      '--name', m.name, '--data-dir', path.join(dir, m.name),
-      '--listen-client-urls', `http://127.0.0.1:${m.client}`, '--advertise-client-urls', `http://127.0.0.1:${m.client}`,
-      '--listen-peer-urls', `http://127.0.0.1:${m.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peer}`,
-      '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', `bench-${process.pid}`,
-    ], { stdio: 'ignore', env: { ...process.env, ETCD_UNSUPPORTED_ARCH: os.arch() } }),
-  );
-  const base = `http://127.0.0.1:${members[0].client}`;
-  const put = async (i: number) => {
-    const res = await fetch(`${base}/v3/kv/put`, {
-      method: 'POST',
-      body: JSON.stringify({ key: Buffer.from(`k${i % 1000}`).toString('base64'), value: Buffer.from(`v${i}`).toString('base64') }),
-    });
-    if (!res.ok) throw new Error(`etcd ${res.status}`);
-    await res.arrayBuffer();
-  };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await put(0);
-      break;
-    } catch (err) {
-      if (attempt > 100) throw err;
-      await new Promise((r) => setTimeout(r, 100));
+  try {
+    const status = async (id: string) =>
+      JSON.parse(
+        decoder.decode(
+          (
+            await nc.request(`${prefix}.consensus.replica.${id}.status`, encoder.encode('{}'), {
+              timeout: 2000,
+            })
+          ).data,
+        ),
+      ) as { leader: string | null };
+    // Start-up of three processes and their log stores is slow on a loaded machine: up to a minute.
+    const deadline = Date.now() + 60_000;
+    let leader: string | null = null;
+    while (!leader && Date.now() < deadline) {
+      leader = await status('r1')
+        .then((s) => s.leader)
+        .catch(() => null);
+      if (!leader) await new Promise((r) => setTimeout(r, 100));
     }
+    if (!leader) {
+      const tails = children.map(
+        (c, i) =>
+          `${ids[i]}: ${[...c.stderr.slice(-3), ...c.logs.slice(-3).map((l) => JSON.stringify(l))].join(' | ') || '(nothing logged)'}`,
+      );
+      throw new Error(`no leader elected among the ${log}-log replicas within 60 s\n${tails.join('\n')}`);
+    }
+    const subject = `${prefix}.consensus.replica.${leader}.propose`;
+    return {
+      leader,
+      pids: new Map(ids.map((id, i) => [id, children[i].process.pid ?? -1])),
+      propose: async (i) => {
+        const reply = await nc.request(
+          subject,
+          encoder.encode(JSON.stringify({ op: 'put', key: `k${i % 1000}`, value: `v${i}` })),
+          { timeout: 10_000 },
+        );
+        const body = decoder.decode(reply.data);
+        if (body.includes('"error"')) throw new Error(body);
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  return {
-    propose: put,
-    stop: async () => {
-      for (const p of procs) p.kill('SIGTERM');
-      await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
-async function main(): Promise<void> {
+const line = (f: Figures) =>
+  `${f.system.padEnd(5)} ${f.log.padEnd(13)} clients=${String(f.clients).padEnd(3)} ${String(f.perSecond).padStart(6)}/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${f.errors ? `  ${f.errors} failed (${f.firstError ?? 'see etcd output'})` : ''}\n`;
+
+function settings() {
+  const clientCounts = (process.env.BENCH_CLIENTS ?? '1,64').split(',').map(Number);
+  if (clientCounts.some((c) => !Number.isSafeInteger(c) || c < 1 || c > 1024))
+    throw new Error('BENCH_CLIENTS: comma-separated integers in 1..1024');
   const single = Number(process.env.BENCH_SINGLE ?? 500);
   const many = Number(process.env.BENCH_MANY ?? 5000);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error('BENCH_ROUNDS: a positive integer');
+  return { rounds, plan: clientCounts.map((clients) => [clients, clients === 1 ? single : many] as const) };
+}
+
+interface Target {
+  system: Figures['system'];
+  log: string;
+  run(clients: number, total: number): Promise<Measured>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/**
+ * Every cluster runs for the whole comparison and the measurements take turns (round by round, client count by
+ * client count), so load from elsewhere on this shared machine falls on all systems alike; each figure is the
+ * median over the rounds.
+ */
+async function compare(): Promise<void> {
+  assertEtcdInstalled(); // before anything starts: fail at once with what to install
+  const { plan, rounds } = settings();
   const servers = await startTestServers();
   const nc = await connect({ servers: servers.natsUrl });
-  const results: Figures[] = [];
-  const run = async (system: string, log: string, cluster: { propose: (i: number) => Promise<void>; stop: () => Promise<void> }) => {
-    try {
-      await drive(8, 200, cluster.propose); // warm-up
-      for (const [clients, total] of [[1, single], [64, many]] as const) {
-        const f = await drive(clients, total, cluster.propose);
-        results.push({ system, log, clients, proposals: total, ...f });
-        process.stdout.write(`${system.padEnd(6)} ${log.padEnd(6)} clients=${String(clients).padEnd(3)} ${String(f.perSecond).padStart(6)}/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms\n`);
-      }
-    } finally {
-      await cluster.stop();
+  const perRound: (Figures & { round: number })[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  const load = { before: os.loadavg().map((x) => +x.toFixed(2)), after: [] as number[] };
+  try {
+    if (!servers.mongoUrl)
+      throw new Error(
+        `the MongoDB log needs FerretDB (bash scripts/ferretdb.sh start): ${servers.mongoUnavailable}`,
+      );
+    const targets: Target[] = [];
+    for (const log of ['file', 'mongo'] as const) {
+      const cluster = await ossaCluster(nc, servers.natsUrl, log, servers.mongoUrl);
+      stops.push(cluster.stop);
+      targets.push({ system: 'ossa', log, run: (clients, total) => drive(clients, total, cluster.propose) });
     }
-  };
-  await run('ossa', 'file', await ossaCluster(nc, servers.natsUrl, 'file'));
-  if (servers.mongoUrl) await run('ossa', 'mongo', await ossaCluster(nc, servers.natsUrl, 'mongo', servers.mongoUrl));
-  else process.stdout.write(`MongoDB log skipped: ${servers.mongoUnavailable}\n`);
-  const etcd = await etcdCluster();
-  if (etcd) await run('etcd', 'wal', etcd);
-  else process.stdout.write('etcd not installed (apt-get install etcd-server): no side-by-side figures\n');
-  await nc.drain();
-  await servers.stop();
+    const etcd = await startEtcd(ROOT);
+    stops.push(etcd.stop);
+    process.stdout.write(`etcd leader: ${etcd.leader}\n`);
+    targets.push({ system: 'etcd', log: 'grpc', run: (clients, total) => etcd.grpcPut(clients, total) });
+    targets.push({
+      system: 'etcd',
+      log: 'json-gateway',
+      run: (clients, total) => drive(clients, total, etcd.gatewayPut),
+    });
+    for (const t of targets) await t.run(8, 200); // warm-up
+    for (let round = 1; round <= rounds; round++)
+      for (const [clients, total] of plan)
+        for (const t of targets) {
+          const f = {
+            round,
+            system: t.system,
+            log: t.log,
+            clients,
+            proposals: total,
+            ...(await t.run(clients, total)),
+          };
+          perRound.push(f);
+          process.stdout.write(`round ${round} ${line(f)}`);
+        }
+  } finally {
+    for (const stop of stops.reverse())
+      await stop().catch((err) => console.error('stopping a cluster failed:', err));
+    await nc.drain();
+    await servers.stop();
+    load.after = os.loadavg().map((x) => +x.toFixed(2));
+  }
 
+  const results: Figures[] = [];
+  for (const f of perRound.filter((x) => x.round === 1)) {
+    const same = perRound.filter((x) => x.system === f.system && x.log === f.log && x.clients === f.clients);
+    results.push({
+      system: f.system,
+      log: f.log,
+      clients: f.clients,
+      proposals: f.proposals,
+      perSecond: median(same.map((x) => x.perSecond)),
+      p50Ms: median(same.map((x) => x.p50Ms)),
+      p99Ms: median(same.map((x) => x.p99Ms)),
+      errors: same.reduce((n, x) => n + x.errors, 0),
+    });
+  }
+  // Ratios against etcd through gRPC on its leader; the gateway figures are kept for reference only.
   const ratios = results
     .filter((r) => r.system === 'ossa')
     .map((r) => {
-      const e = results.find((x) => x.system === 'etcd' && x.clients === r.clients);
-      return { log: r.log, clients: r.clients, throughputVsEtcd: e ? +(r.perSecond / e.perSecond).toFixed(2) : null, p50VsEtcd: e ? +(r.p50Ms / e.p50Ms).toFixed(2) : null };
+      const e = results.find((x) => x.system === 'etcd' && x.log === 'grpc' && x.clients === r.clients);
+      return {
+        log: r.log,
+        clients: r.clients,
+        throughputVsEtcd: e ? +(r.perSecond / e.perSecond).toFixed(2) : null,
+        p50VsEtcd: e ? +(r.p50Ms / e.p50Ms).toFixed(2) : null,
+      };
     });
   console.table(results);
   console.table(ratios);
+  process.stdout.write(
+    `load average (1, 5, 15 min) before ${load.before.join(' ')}, after ${load.after.join(' ')}; medians of ${rounds} rounds\n`,
+  );
   const out = path.join(ROOT, 'bench', 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'consensus.json'), JSON.stringify({ at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, results, ratios }, null, 2));
+  const etcdSetup =
+    'etcd 3.4 (Debian), three members on loopback; grpc: tools/benchmark v3.5.11 put on the leader, --conns=1, 8-byte keys and values over 1,000 keys; json-gateway: /v3/kv/put on the leader from Node fetch';
+  writeFileSync(
+    path.join(out, 'consensus.json'),
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, node: process.version, loadavg: load },
+        etcd: etcdSetup,
+        rounds: perRound,
+        results,
+        ratios,
+      },
+      null,
+      2,
+    ),
+  );
 }
 
-main().catch((err) => {
-  console.error(err);
+/** File log only; each client count on a fresh cluster whose replicas write a CPU profile when they stop. */
+async function profile(dir: string): Promise<void> {
+  const { plan } = settings();
+  const servers = await startTestServers();
+  const nc = await connect({ servers: servers.natsUrl });
+  const summaries: {
+    clients: number;
+    replica: string;
+    role: string;
+    figures: Measured;
+    summary: ProfileSummary;
+  }[] = [];
+  try {
+    for (const [clients, total] of plan) {
+      const profDir = path.resolve(dir, `clients-${clients}`);
+      rmSync(profDir, { recursive: true, force: true });
+      mkdirSync(profDir, { recursive: true });
+      process.env.OSSA_CHILD_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profDir}`;
+      const cluster = await ossaCluster(nc, servers.natsUrl, 'file');
+      delete process.env.OSSA_CHILD_NODE_ARGS;
+      let figures: Measured;
+      const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+      let window = { fromUs: 0, toUs: 0 };
+      try {
+        await drive(8, 200, cluster.propose);
+        window = { fromUs: nowUs(), toUs: 0 };
+        figures = await drive(clients, total, cluster.propose);
+        window.toUs = nowUs();
+        process.stdout.write(
+          `profiled: file log, clients=${clients}: ${figures.perSecond}/s p50 ${figures.p50Ms} ms p99 ${figures.p99Ms} ms\n`,
+        );
+      } finally {
+        await cluster.stop();
+      }
+      for (const [id, pid] of cluster.pids) {
+        const file = readdirSync(profDir).find((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'));
+        if (!file) throw new Error(`replica ${id} (pid ${pid}) wrote no profile into ${profDir}`);
+        const summary = summarise(path.join(profDir, file), window);
+        const role = id === cluster.leader ? 'leader' : 'follower';
+        summaries.push({ clients, replica: id, role, figures, summary });
+        process.stdout.write(`\n== clients=${clients} ${role} ${id}\n`);
+        printSummary(summary);
+      }
+    }
+  } finally {
+    await nc.drain();
+    await servers.stop();
+  }
+  const out = path.join(ROOT, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    path.join(out, 'consensus-profile.json'),
+    JSON.stringify(
+      { at: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, summaries },
+      null,
+      2,
+    ),
+  );
+}
+
+const profileDir = process.env.BENCH_CPU_PROF;
+(profileDir ? profile(profileDir) : compare()).catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });
