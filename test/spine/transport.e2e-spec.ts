@@ -157,7 +157,7 @@ describe('OssaNatsTransport: NestJS handlers over one NATS connection', () => {
     expect(JSON.stringify(crash)).not.toContain('secret internal detail');
   });
 
-  it('counts every request by subject and outcome in the metrics interceptor', async () => {
+  it('counts every request by subject and outcome', async () => {
     await requestJson(nc, make, { text: 'counted', holdMs: 0, nope: true });
     const text = (await Promise.all(apps.map((a) => a.metrics.metrics()))).join('\n');
     expect(text).toMatch(new RegExp(`ossa_requests_total\\{subject="${prefix}\\.decision\\.make",outcome="ok"`));

@@ -6,7 +6,6 @@ export { NatsContext, type StreamDelivery } from './transport/nats-context';
 export { MalformedPayload } from './transport/malformed-payload';
 export { ContractValidationPipe } from './pipeline/contract-validation.pipe';
 export { ErrorEnvelopeFilter } from './pipeline/error-envelope.filter';
-export { RequestMetricsInterceptor } from './pipeline/request-metrics.interceptor';
 export { NatsClient, classify, type RequestOptions } from './client/nats-client';
 export { NoRespondersError, RequestTimeoutError, RemoteError, MalformedReplyError, type RequestError } from './client/request-errors';
 export { contractStreams, ensureStreams, type StreamSpec, type StreamOutcome } from './jetstream-bootstrap';

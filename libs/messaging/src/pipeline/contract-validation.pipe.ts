@@ -7,7 +7,7 @@ const PLAIN = new Set<unknown>([Object, Array, String, Number, Boolean, undefine
 /**
  * The global pipe: a `@Payload()` typed with a contract DTO is validated against it (whitelist, unknown fields
  * refused, every bad field named, VALIDATION_FAILED); a body the transport could not decode is refused here
- * too, so every refusal goes through the same interceptor and filter.
+ * too, so every refusal goes through the same filter and is counted like any other request.
  */
 @Injectable()
 export class ContractValidationPipe implements PipeTransform {

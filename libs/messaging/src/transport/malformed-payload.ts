@@ -2,7 +2,7 @@ import type { OssaError } from '@ossa/contracts';
 
 /**
  * Stands in for a body the transport could not decode (too large, not JSON, not an object), so the refusal
- * travels through the same pipe, interceptor and filter as every other bad request.
+ * travels through the same pipe and filter, and the same metrics, as every other bad request.
  */
 export class MalformedPayload {
   constructor(readonly error: OssaError) {}

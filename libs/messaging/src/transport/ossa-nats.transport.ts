@@ -1,7 +1,7 @@
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import type { Msg, Subscription } from 'nats';
-import { decodeJsonObject, OssaError, type ServiceName } from '@ossa/contracts';
+import { decodeJsonObject, isErrorEnvelope, OssaError, type ServiceName } from '@ossa/contracts';
 import { MetricsRegistry, type Logger } from '@ossa/observability';
 import { DurableConsumer, type ConsumedMessage } from '../durable-consumer';
 import { NatsConnectionService } from '../nats-connection';
@@ -36,7 +36,8 @@ const encoder = new TextEncoder();
  * Plain JSON bodies from any NATS client (no Nest packet envelope), subjects under the runtime prefix, a queue
  * group per service (none for subjects that name one instance), the payload limit, JetStream durable
  * consumers for `onStream()` handlers; started only once the server knows every subscription; on close it
- * stops receiving, finishes what is in flight, and leaves the connection to be drained last.
+ * stops receiving, finishes what is in flight, and leaves the connection to be drained last. It also takes
+ * the request metrics (requests by subject and outcome, duration, in flight) around the pipeline.
  */
 export class OssaNatsTransport extends Server implements CustomTransportStrategy {
   private readonly subscriptions: Subscription[] = [];
@@ -125,22 +126,36 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
     }
   }
 
-  /** A core NATS message: through the pipeline, then the reply (the result or the error envelope) if asked for. */
+  /**
+   * A core NATS message: through the pipeline, then the reply (the result or the error envelope) if asked
+   * for. The request metrics are taken here, around the whole pipeline, by subject and outcome.
+   */
   private async handleMessage(route: Route, msg: Msg): Promise<void> {
+    const { metrics, logger } = this.options;
     const context = new NatsContext([msg.subject, msg.headers, Date.now(), undefined]);
-    if (msg.reply) this.options.logger.debug({ subject: route.subject }, 'request received');
+    if (msg.reply) logger.debug({ subject: route.subject }, 'request received');
+    const labels = { subject: route.subject };
+    const stopTimer = metrics.requestDuration.startTimer(labels);
+    metrics.inFlight.inc(labels);
     let reply: unknown;
+    let outcome = 'ok';
     try {
       const result = await route.handler(this.decode(route, msg.data), context);
       reply = await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      if (isErrorEnvelope(reply)) outcome = reply.error.code;
     } catch (err) {
       // The exception filter turns every request error into an envelope; an error here escaped it (an event).
-      if (!msg.reply) {
-        this.options.logger.warn({ err, subject: route.subject }, 'message handler failed');
-        return;
+      outcome = err instanceof OssaError ? err.code : 'INTERNAL';
+      if (msg.reply) {
+        logger.error({ err, subject: route.subject }, 'request failed outside the pipeline');
+        reply = new OssaError('INTERNAL', `Internal error while handling ${route.subject}`).toEnvelope();
+      } else {
+        logger.warn({ err, subject: route.subject }, 'message handler failed');
       }
-      this.options.logger.error({ err, subject: route.subject }, 'request failed outside the pipeline');
-      reply = new OssaError('INTERNAL', `Internal error while handling ${route.subject}`).toEnvelope();
+    } finally {
+      metrics.inFlight.dec(labels);
+      metrics.requests.inc({ subject: route.subject, outcome });
+      stopTimer();
     }
     if (!msg.reply) return;
     try {
