@@ -32,11 +32,20 @@ export const VOTING_SYSTEMS = [
   'condorcet',
   'approval',
   'ranked_choice',
+  'two_round',
 ] as const;
 export type VotingSystem = (typeof VOTING_SYSTEMS)[number];
 
 export const ANALYSIS_METHODS = ['weighted_sum', 'topsis', 'ahp'] as const;
 export type AnalysisMethod = (typeof ANALYSIS_METHODS)[number];
+
+/**
+ * How bias findings act on ballot weights: `auto` (default) corrects only findings with evidence about the
+ * voter (declared bias, self-interest); `all` also corrects statistical findings (outlier, herding); `report`
+ * detects and reports without changing any weight; `off` does not look.
+ */
+export const BIAS_CORRECTION_MODES = ['auto', 'all', 'report', 'off'] as const;
+export type BiasCorrectionMode = (typeof BIAS_CORRECTION_MODES)[number];
 
 export const LEDGER_OPS = ['put', 'cas', 'delete'] as const;
 export type LedgerOp = (typeof LEDGER_OPS)[number];

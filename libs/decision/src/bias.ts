@@ -1,13 +1,17 @@
-// Bias detection over declared bias factors and the ballots themselves; each finding carries the weight
-// multiplier that corrects it.
+// Bias detection over declared bias factors and the ballots themselves. Each finding carries the weight
+// multiplier that would correct it and whether it rests on evidence about the voter or on statistics alone.
 import type { BiasFinding } from './result';
 import type { DecisionAlternative, Stakeholder } from './types';
 import { bordaPoints, tierSize, type Preference } from './voting/preferences';
 
-export type RawFinding = Omit<BiasFinding, 'changedOutcome'> & { ballots: number[] };
+export type RawFinding = Omit<BiasFinding, 'changedOutcome' | 'applied' | 'weightBefore' | 'weightAfter'> & {
+  ballots: number[];
+};
 
 export const DECLARED_FLOOR = 0.2;
-export const SELF_FAVOUR_FACTOR = 0.5;
+/** Self-interest needs the voter's score for their own proposal to exceed the outsiders' mean by this much. */
+export const SELF_INTEREST_GAP = 0.25;
+export const MIN_OUTSIDERS = 2;
 export const OUTLIER_FACTOR = 0.5;
 export const HERDING_JUMP = 0.2;
 const MIN_FACTOR = 0.1;
@@ -29,6 +33,7 @@ function declared(voters: Stakeholder[]): RawFinding[] {
     if (!strongest || strongest[1] < DECLARED_FLOOR) return;
     findings.push({
       rule: 'declared',
+      kind: 'evidence',
       stakeholderIds: [s.id],
       factor: 1 - strongest[1] / 2,
       evidence: `declared ${strongest[0]} bias ${strongest[1]}`,
@@ -49,30 +54,35 @@ function normalisedScores(prefs: Preference[], m: number): Array<Float64Array | 
   });
 }
 
-const teamsOf = (s: Stakeholder) => new Set([s.id, ...(s.role ? [s.role] : []), ...(s.interests ?? [])]);
+/** The groups a voter belongs to: their id, role, team and interests. */
+const groupsOf = (s: Stakeholder) =>
+  new Set([s.id, ...(s.role ? [s.role] : []), ...(s.team ? [s.team] : []), ...(s.interests ?? [])]);
 
 /**
- * Self-favouring: the ballot's sole first choice was proposed by the voter's own team (proposedBy equal to the
- * voter's id, role or one of their interests) while the voters outside that team place it, on average, in the
- * bottom half (mean normalised Borda score below 0.5, from at least two of them). Factor 0.5.
+ * Self-interest: the voter puts in their first tier (not shared by every alternative) an alternative proposed
+ * by one of their own groups (proposedBy equal to their id, role, team or one of their interests), and the
+ * voters outside that group (at least two) give it a mean normalised Borda score at least 0.25 below the
+ * voter's own score for it. Factor 1 - gap/2 (0.5 when the outsiders all put it last and the voter alone
+ * first). One finding per voter, for their largest gap.
  */
-function selfFavouring(
+function selfInterest(
   prefs: Preference[],
   voters: Stakeholder[],
   alternatives: DecisionAlternative[],
   scores: Array<Float64Array | null>,
 ): RawFinding[] {
-  const teams = voters.map(teamsOf);
+  const m = alternatives.length;
+  const groups = voters.map(groupsOf);
   const findings: RawFinding[] = [];
-  // The outsiders' view depends only on the alternative, so it is computed once per alternative.
+  // The outsiders' view depends only on the alternative (and so its proposer): computed once per alternative.
   const outsiders = new Map<number, { mean: number; n: number }>();
-  const outsiderView = (a: number, team: string) => {
+  const outsiderView = (a: number, group: string) => {
     let view = outsiders.get(a);
     if (!view) {
       let sum = 0;
       let n = 0;
       scores.forEach((row, o) => {
-        if (row && !teams[o].has(team)) {
+        if (row && !groups[o].has(group)) {
           sum += row[a];
           n++;
         }
@@ -83,18 +93,27 @@ function selfFavouring(
     return view;
   };
   prefs.forEach((p, b) => {
-    if (p.empty || tierSize(p, 0) !== 1) return;
-    const a = p.order[0];
-    const team = alternatives[a].proposedBy;
-    if (team === undefined || !teams[b].has(team)) return;
-    const { mean, n } = outsiderView(a, team);
-    if (n < 2 || mean >= 0.5) return;
+    const row = scores[b];
+    if (!row || tierSize(p, 0) >= m) return;
+    let best: { a: number; gap: number; mean: number; n: number; group: string } | undefined;
+    for (let k = 0; k < tierSize(p, 0); k++) {
+      const a = p.order[k];
+      const group = alternatives[a].proposedBy;
+      if (group === undefined || !groups[b].has(group)) continue;
+      const { mean, n } = outsiderView(a, group);
+      const gap = row[a] - mean;
+      if (n < MIN_OUTSIDERS || gap < SELF_INTEREST_GAP - 1e-12) continue;
+      if (!best || gap > best.gap) best = { a, gap, mean, n, group };
+    }
+    if (!best) return;
+    const { a, gap, mean, n, group } = best;
     findings.push({
       rule: 'self_favouring',
+      kind: 'evidence',
       stakeholderIds: [voters[b].id],
       alternativeId: alternatives[a].id,
-      factor: SELF_FAVOUR_FACTOR,
-      evidence: `ranks '${alternatives[a].id}' (proposed by ${team}, their team) first; the ${n} voters outside it give it a mean score of ${mean.toFixed(2)}`,
+      factor: 1 - Math.min(1, gap) / 2,
+      evidence: `puts '${alternatives[a].id}' (proposed by ${group}, their own group) first with score ${row[a].toFixed(2)}; the ${n} voters outside ${group} give it ${mean.toFixed(2)} on average (gap ${gap.toFixed(2)}, threshold ${SELF_INTEREST_GAP})`,
       ballots: [b],
     });
   });
@@ -122,12 +141,31 @@ const median = (values: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/** A hash of each ballot's tiers, so identical ballots (a bloc) are found in one pass. */
+function tierHashes(prefs: Preference[]): Uint32Array {
+  const hashes = new Uint32Array(prefs.length);
+  prefs.forEach((p, b) => {
+    let h = 2166136261;
+    for (let i = 0; i < p.tierOf.length; i++) h = Math.imul(h ^ p.tierOf[i], 16777619);
+    hashes[b] = h >>> 0;
+  });
+  return hashes;
+}
+
+const sameTiers = (x: Preference, y: Preference) => x.tierOf.every((t, i) => t === y.tierOf[i]);
+
 /**
- * Outlier: with at least 5 ballots and 3 alternatives, a ballot whose rank correlation with the mean of the
- * other ballots is negative and more than 3 robust deviations (1.4826 x MAD, at least 0.05) below the median
- * correlation. Factor 0.5.
+ * Outlier (statistical): with at least 5 ballots and 3 alternatives, a ballot whose rank correlation with the
+ * mean of the other ballots is negative and more than 3 robust deviations (1.4826 x MAD, at least 0.05) below
+ * the median correlation, and that no other voter cast identically: a bloc of equal ballots is a group that
+ * agrees, never an outlier. Factor 0.5, applied only in mode `all`.
  */
-function outliers(voters: Stakeholder[], scores: Array<Float64Array | null>, m: number): RawFinding[] {
+function outliers(
+  prefs: Preference[],
+  voters: Stakeholder[],
+  scores: Array<Float64Array | null>,
+  m: number,
+): RawFinding[] {
   const rows = scores
     .map((row, b) => ({ row, b }))
     .filter((r): r is { row: Float64Array; b: number } => r.row !== null);
@@ -144,10 +182,16 @@ function outliers(voters: Stakeholder[], scores: Array<Float64Array | null>, m: 
   if (rhos.length < 5) return [];
   const mid = median(rhos.map((r) => r.rho));
   const spread = 1.4826 * Math.max(median(rhos.map((r) => Math.abs(r.rho - mid))), 0.05);
-  return rhos
-    .filter(({ rho }) => rho < 0 && rho < mid - 3 * spread)
+  const flagged = rhos.filter(({ rho }) => rho < 0 && rho < mid - 3 * spread);
+  if (flagged.length === 0) return [];
+  const hashes = tierHashes(prefs);
+  const inBloc = (b: number) =>
+    prefs.some((p, o) => o !== b && !p.empty && hashes[o] === hashes[b] && sameTiers(p, prefs[b]));
+  return flagged
+    .filter(({ b }) => !inBloc(b))
     .map(({ b, rho }) => ({
       rule: 'outlier' as const,
+      kind: 'statistical' as const,
       stakeholderIds: [voters[b].id],
       factor: OUTLIER_FACTOR,
       evidence: `rank correlation with the other ballots ${rho.toFixed(2)} against a median of ${mid.toFixed(2)}`,
@@ -156,7 +200,7 @@ function outliers(voters: Stakeholder[], scores: Array<Float64Array | null>, m: 
 }
 
 /**
- * Herding: with at least 6 dated ballots, split by castAt into an early and a late half. If the early leader's
+ * Herding (statistical): with at least 6 dated ballots, split by castAt into an early and a late half. If the early leader's
  * first-choice share jumps by 0.2 or more among late ballots to over half, late ballots for it are scaled by
  * f = pe(1-pl) / (pl(1-pe)) (within [0.25, 1]), which brings its late share back to its early share pe.
  */
@@ -193,6 +237,7 @@ function herding(
   return [
     {
       rule: 'herding',
+      kind: 'statistical',
       stakeholderIds: followers.map((b) => voters[b].id),
       alternativeId: alternatives[leader].id,
       factor,
@@ -211,8 +256,8 @@ export function detectBiases(
   const scores = normalisedScores(prefs, alternatives.length);
   return [
     ...declared(voters),
-    ...selfFavouring(prefs, voters, alternatives, scores),
-    ...outliers(voters, scores, alternatives.length),
+    ...selfInterest(prefs, voters, alternatives, scores),
+    ...outliers(prefs, voters, scores, alternatives.length),
     ...herding(prefs, voters, alternatives, tieRank),
   ];
 }

@@ -1,12 +1,13 @@
 // makeDecision: validation, constraints, analysis, then the vote (or the analysis alone), confidence and plan.
 import { confidenceFrom, criteriaAgreement, evidenceOf, relativeMargin, robustnessOf } from './confidence';
 import { DecisionValidationError } from './errors';
-import { analyse } from './mcda/analyse';
+import { readCriterion } from './criteria';
+import { analyse, type AnalysisOutcome } from './mcda/analyse';
 import { applyConstraints, type ConstraintOutcome } from './mcda/constraints';
 import { buildPlan } from './plan';
 import { quorumNotApplied } from './quorum';
 import type { BiasReport, DecisionResult } from './result';
-import type { DecisionRequest } from './types';
+import type { BiasCorrectionMode, DecisionAlternative, DecisionRequest } from './types';
 import { validateRequest, type Problem } from './validate';
 import { decideByVote, type VoteVerdict } from './vote';
 
@@ -15,17 +16,78 @@ export { PER_FINDING_LIMIT } from './vote';
 export interface DecideOptions {
   /** The clock reading the plan is dated from. */
   now: Date | string | number;
-  /** Detect and correct biases in the ballots (default true). */
-  biasCorrection?: boolean;
+  /**
+   * Bias handling when the request does not set `biasCorrection` (default 'auto'); true means 'auto' and
+   * false 'off'. The request's own field wins.
+   */
+  biasCorrection?: boolean | BiasCorrectionMode;
 }
 
-const NO_BIASES: BiasReport = {
-  corrected: false,
-  findings: [],
-  uncorrectedWinner: null,
-  changedOutcome: false,
-  basis: 'finding',
-};
+function noBiases(mode: BiasCorrectionMode): BiasReport {
+  return {
+    mode,
+    corrected: false,
+    findings: [],
+    adjustments: [],
+    weightMoved: 0,
+    shareMoved: 0,
+    uncorrectedWinner: null,
+    correctedWinner: null,
+    changedOutcome: false,
+    explanation: 'no ballots; the analysis decides',
+    basis: 'finding',
+  };
+}
+
+function modeOf(request: DecisionRequest, option: DecideOptions['biasCorrection']): BiasCorrectionMode {
+  if (request.biasCorrection !== undefined) return request.biasCorrection;
+  if (option === false) return 'off';
+  if (option === undefined || option === true) return 'auto';
+  return option;
+}
+
+const hasValue = (alternatives: DecisionAlternative[], criterion: string) =>
+  alternatives.some((a) => readCriterion(a, criterion) !== undefined);
+
+/**
+ * The criteria the analysis runs over. When ballots decide and no method was asked for, criteria that no
+ * feasible alternative has a value for are left out (and reported) and the rest re-normalised; otherwise all.
+ */
+function analysedCriteria(problem: Problem, feasible: DecisionAlternative[]) {
+  if (problem.ballots.length === 0 || problem.methodRequested)
+    return { criteria: problem.criteria, unmeasured: [] as string[] };
+  const measured = problem.criteria.filter((c) => hasValue(feasible, c.name));
+  const unmeasured = problem.criteria.filter((c) => !measured.includes(c)).map((c) => c.name);
+  const total = measured.reduce((sum, c) => sum + c.weight, 0);
+  if (total <= 0) return { criteria: [], unmeasured: problem.criteria.map((c) => c.name) };
+  return { criteria: measured.map((c) => ({ ...c, weight: c.weight / total })), unmeasured };
+}
+
+/** A vote with nothing measured: no analysis; the tie-break order is the alternatives' id order. */
+function noAnalysis(problem: Problem, feasible: DecisionAlternative[]): AnalysisOutcome {
+  const ids = feasible.map((a) => a.id);
+  return {
+    report: {
+      method: problem.method,
+      weights: {},
+      directions: {},
+      scores: ids.map((alternativeId) => ({ alternativeId, score: 0 })),
+      imputed: [],
+      softViolations: [],
+    },
+    matrix: {
+      alternativeIds: ids,
+      criteria: [],
+      directions: [],
+      values: ids.map(() => []),
+      confidences: ids.map(() => []),
+      imputed: [],
+    },
+    scores: ids.map(() => 0),
+    weights: [],
+    sensitivity: { method: 'closed_form', leader: null, smallestChange: null, perCriterion: [] },
+  };
+}
 
 function noFeasibleAlternative(problem: Problem, constraints: ConstraintOutcome): DecisionResult {
   return {
@@ -38,7 +100,7 @@ function noFeasibleAlternative(problem: Problem, constraints: ConstraintOutcome)
     votingSystem: problem.request.votingSystem,
     tally: null,
     quorum: quorumNotApplied(problem.stakeholders),
-    biases: NO_BIASES,
+    biases: noBiases(modeOf(problem.request, undefined)),
     sensitivity: {
       method: problem.method === 'topsis' ? 'grid_bisection' : 'closed_form',
       leader: null,
@@ -67,13 +129,14 @@ export function makeDecision(request: DecisionRequest, options: DecideOptions): 
   const feasible = constraints.feasible;
   if (feasible.length === 0) return noFeasibleAlternative(problem, constraints);
 
-  const analysis = analyse({
-    alternatives: feasible,
-    criteria: problem.criteria,
-    method: problem.method,
-    pairwise: problem.pairwise,
-  });
+  const mode = modeOf(problem.request, options.biasCorrection);
+  const { criteria, unmeasured } = analysedCriteria(problem, feasible);
+  const measured = criteria.length > 0;
+  const analysis = measured
+    ? analyse({ alternatives: feasible, criteria, method: problem.method, pairwise: problem.pairwise })
+    : noAnalysis(problem, feasible);
   analysis.report.softViolations = constraints.softViolations;
+  if (unmeasured.length > 0) analysis.report.unmeasured = unmeasured;
   const ids = analysis.matrix.alternativeIds;
   const position = new Map(ids.map((id, i) => [id, i]));
   // The analysis ranking is every voting system's tie-break order.
@@ -83,7 +146,7 @@ export function makeDecision(request: DecisionRequest, options: DecideOptions): 
   const byVote = problem.ballots.length > 0;
   let verdict: Omit<VoteVerdict, 'tally'> & { tally: VoteVerdict['tally'] | null };
   if (byVote) {
-    verdict = decideByVote(problem, feasible, ids, tieRank, options.biasCorrection !== false);
+    verdict = decideByVote(problem, feasible, ids, tieRank, mode);
   } else {
     const [first, second] = analysis.report.scores;
     verdict = {
@@ -91,15 +154,17 @@ export function makeDecision(request: DecisionRequest, options: DecideOptions): 
       ranking: analysis.report.scores,
       tally: null,
       quorum: quorumNotApplied(problem.stakeholders),
-      biases: NO_BIASES,
+      biases: noBiases(mode),
       margin: second ? relativeMargin(first.score, second.score) : 1,
-      agreement: criteriaAgreement(problem.criteria),
+      agreement: criteriaAgreement(criteria),
     };
   }
 
   const { winner } = verdict;
-  const evidence = winner === null ? 0 : evidenceOf(analysis.matrix.confidences[winner], analysis.weights);
-  const leads = winner !== null && analysis.sensitivity.leader === ids[winner];
+  // Nothing measured: the ballots are the only evidence, and no criterion weight can move the outcome.
+  const evidence =
+    winner === null ? 0 : measured ? evidenceOf(analysis.matrix.confidences[winner], analysis.weights) : 1;
+  const leads = winner !== null && (!measured || analysis.sensitivity.leader === ids[winner]);
   const robustness = robustnessOf(leads, analysis.sensitivity.smallestChange?.delta ?? null);
   const confidenceBreakdown = { margin: verdict.margin, agreement: verdict.agreement, evidence, robustness };
   const winningAlternative = winner === null ? null : feasible[winner];

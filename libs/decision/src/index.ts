@@ -8,6 +8,7 @@ export {
 } from './errors';
 export type { DecisionErrorCode, FieldProblem, QuorumMissing } from './errors';
 export { validateRequest, type Problem, type CriterionModel } from './validate';
+export { COUNT_LIMITS, countLimitProblems, type CountLimit } from './limits';
 export { defaultDirection } from './criteria';
 export { confidenceFrom } from './confidence';
 export {

@@ -1,6 +1,6 @@
 // Reply shapes of makeDecision (wire form). The service adds decisionId.
 import type { QuorumMissing } from './errors';
-import type { AnalysisMethod, DecisionAlternative, VotingSystem } from './types';
+import type { AnalysisMethod, BiasCorrectionMode, DecisionAlternative, VotingSystem } from './types';
 
 export type DecisionOutcome = 'decided' | 'no_majority' | 'no_feasible_alternative';
 
@@ -21,8 +21,13 @@ export interface Tally {
   /** More than one alternative shared the top; the tie-break order picked the winner. */
   tieBroken: boolean;
   majorityThreshold?: number;
-  /** Instant runoff rounds. */
-  rounds?: Array<{ counts: Record<string, number>; eliminated: string | null; exhausted: number }>;
+  /** Instant runoff and two-round rounds (`advanced`: who goes on from a two-round round). */
+  rounds?: Array<{
+    counts: Record<string, number>;
+    eliminated: string | null;
+    exhausted: number;
+    advanced?: string[];
+  }>;
   /** Schulze pairwise preferences d[x][y] and strongest paths p[x][y] (only up to 25 alternatives). */
   pairwise?: Record<string, Record<string, number>>;
   strongestPaths?: Record<string, Record<string, number>>;
@@ -46,20 +51,50 @@ export type BiasRule = 'declared' | 'self_favouring' | 'outlier' | 'herding';
 
 export interface BiasFinding {
   rule: BiasRule;
+  /** `evidence`: about the voter (declared bias, self-interest); `statistical`: about the ballot's shape alone. */
+  kind: 'evidence' | 'statistical';
   stakeholderIds: string[];
   alternativeId?: string;
-  /** Multiplier applied to the ballots' weight. */
+  /** Multiplier this finding calls for on its ballots' weight. */
   factor: number;
+  /** Whether the factor was applied (mode `auto`: evidence findings; `all`: every finding; `report`: none). */
+  applied: boolean;
+  /** Total weight of its ballots under the voting system, and after this finding's factor (equal if not applied). */
+  weightBefore: number;
+  weightAfter: number;
   evidence: string;
-  /** Applying this correction alone, or undoing it from the full set, changes the winner (per rule if `basis` is 'rule'). */
+  /**
+   * Applied: applying this correction alone, or undoing it from the applied set, changes the winner. Not applied:
+   * applying it on top of the applied set would change the winner. Per rule if `basis` is 'rule'.
+   */
   changedOutcome: boolean;
 }
 
+/** One ballot whose weight the correction changed. */
+export interface WeightAdjustment {
+  stakeholderId: string;
+  from: number;
+  to: number;
+  /** Product of the applied factors (never below 0.1). */
+  factor: number;
+  rules: BiasRule[];
+}
+
 export interface BiasReport {
+  mode: BiasCorrectionMode;
+  /** Some ballot's weight was changed. */
   corrected: boolean;
   findings: BiasFinding[];
+  adjustments: WeightAdjustment[];
+  /** Weight taken off by the correction, and as a share of the uncorrected total weight. */
+  weightMoved: number;
+  shareMoved: number;
+  /** The voting rule's winner on the uncorrected weights, and the winner after correction. */
   uncorrectedWinner: string | null;
+  correctedWinner: string | null;
   changedOutcome: boolean;
+  /** One sentence: what was corrected, by how much, and whether and why the outcome changed. */
+  explanation: string;
   basis: 'finding' | 'rule';
 }
 
@@ -99,6 +134,8 @@ export interface AnalysisReport {
   consistency?: { lambdaMax: number; consistencyIndex: number; randomIndex: number; ratio: number };
   imputed: Array<{ alternativeId: string; criterion: string; value: number }>;
   softViolations: ExcludedAlternative[];
+  /** Criteria no feasible alternative has a value for; a vote decides without them (absent when none). */
+  unmeasured?: string[];
 }
 
 export interface PlanPhase {

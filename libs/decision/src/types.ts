@@ -1,9 +1,17 @@
 // Wire form of the seed's decision request and of our reply: maps are plain objects, dates ISO strings,
 // enum values lower-case snake_case strings.
 
-import { DECISION_CRITERIA, type AnalysisMethod, type VotingSystem } from '@ossa/contracts/vocabulary';
+import { DECISION_CRITERIA, type AnalysisMethod, type BiasCorrectionMode, type VotingSystem } from '@ossa/contracts/vocabulary';
 
-export { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS, type AnalysisMethod, type VotingSystem } from '@ossa/contracts/vocabulary';
+export {
+  ANALYSIS_METHODS,
+  BIAS_CORRECTION_MODES,
+  DECISION_CRITERIA,
+  VOTING_SYSTEMS,
+  type AnalysisMethod,
+  type BiasCorrectionMode,
+  type VotingSystem,
+} from '@ossa/contracts/vocabulary';
 
 /** The seed's criteria; any other snake_case name is accepted too. */
 export type DecisionCriterion = (typeof DECISION_CRITERIA)[number] | (string & {});
@@ -135,6 +143,8 @@ export interface Stakeholder {
   id: string;
   name?: string;
   role?: string;
+  /** The voter's team; an alternative proposed by it counts as their own (self-interest). */
+  team?: string;
   influence?: number;
   expertise?: StakeholderExpertise;
   interests?: string[];
@@ -181,4 +191,6 @@ export interface DecisionRequest {
   metadata?: Record<string, unknown> & { tags?: string[]; reversibility?: number };
   ballots?: Ballot[];
   analysis?: AnalysisSpec;
+  /** Default `auto`; see BIAS_CORRECTION_MODES. */
+  biasCorrection?: BiasCorrectionMode;
 }

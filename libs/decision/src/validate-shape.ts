@@ -86,6 +86,7 @@ export function checkStakeholderShape(s: Record<string, unknown>, at: string, ad
   optional(add, s, at, {
     name: 'string',
     role: 'string',
+    team: 'string',
     interests: 'strings',
     expertise: 'object',
     biasFactors: 'object',

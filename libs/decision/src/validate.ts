@@ -3,8 +3,10 @@
 import { defaultDirection } from './criteria';
 import { DecisionValidationError, type FieldProblem } from './errors';
 import { checkAlternativeShape, checkRequestShape, checkStakeholderShape, isObject } from './validate-shape';
+import { countLimitProblems } from './limits';
 import {
   ANALYSIS_METHODS,
+  BIAS_CORRECTION_MODES,
   VOTING_SYSTEMS,
   type AnalysisMethod,
   type Ballot,
@@ -33,6 +35,8 @@ export interface Problem {
   stakeholderById: Map<string, Stakeholder>;
   ballots: Ballot[];
   method: AnalysisMethod;
+  /** The request named an analysis method: then it needs every criterion's values even when ballots decide. */
+  methodRequested: boolean;
   /** Pairwise criteria matrix permuted to the canonical criteria order. */
   pairwise: number[][] | undefined;
 }
@@ -91,12 +95,18 @@ function checkAlternatives(request: DecisionRequest, p: Problems): Set<string> {
   return ids;
 }
 
+/** Ballots decide and no analysis method was asked for: criteria may be empty, unmeasured or weigh nothing. */
+const voteAlone = (request: DecisionRequest) =>
+  Array.isArray(request.ballots) && request.ballots.length > 0 && request.analysis === undefined;
+
 function checkCriteria(request: DecisionRequest, p: Problems): void {
+  const vote = voteAlone(request);
+  if (!p.check(Array.isArray(request.criteria), 'criteria', 'must be an array')) return;
   if (
     !p.check(
-      Array.isArray(request.criteria) && request.criteria.length > 0,
+      request.criteria.length > 0 || vote,
       'criteria',
-      'must be a non-empty array',
+      'must be a non-empty array when no ballots decide (or an analysis method is asked for)',
     )
   )
     return;
@@ -119,7 +129,7 @@ function checkCriteria(request: DecisionRequest, p: Problems): void {
     if (c.stakeholderAgreement !== undefined)
       p.check(inUnit(c.stakeholderAgreement), `${at}.stakeholderAgreement`, 'must be within [0, 1]');
   });
-  p.check(total > 0, 'criteria', 'weights must not all be zero');
+  if (request.criteria.length > 0 && !vote) p.check(total > 0, 'criteria', 'weights must not all be zero');
 }
 
 function checkStakeholders(request: DecisionRequest, p: Problems): Set<string> {
@@ -253,6 +263,12 @@ function checkRest(request: DecisionRequest, p: Problems): void {
   );
   if (request.deadline !== undefined)
     p.check(isIsoDate(request.deadline), 'deadline', 'must be an ISO 8601 date');
+  if (request.biasCorrection !== undefined)
+    p.check(
+      (BIAS_CORRECTION_MODES as readonly string[]).includes(request.biasCorrection),
+      'biasCorrection',
+      `must be one of ${BIAS_CORRECTION_MODES.join(', ')}`,
+    );
   checkRequestShape(request as unknown as Record<string, unknown>, (path, message) => p.add(path, message));
   if (isObject(request.analysis)) {
     p.check(
@@ -296,6 +312,16 @@ export function validateRequest(request: DecisionRequest): Problem {
   if (typeof request !== 'object' || request === null)
     throw new DecisionValidationError([{ path: '', message: 'must be an object' }]);
   checkRest(request, p);
+  // Over-budget elections are refused before anything reads their ballots.
+  if (
+    (VOTING_SYSTEMS as readonly string[]).includes(request.votingSystem) &&
+    Array.isArray(request.alternatives) &&
+    Array.isArray(request.ballots) &&
+    request.ballots.length > 0
+  ) {
+    const over = countLimitProblems(request.votingSystem, request.alternatives.length, request.ballots.length);
+    if (over.length > 0) throw new DecisionValidationError([...p.list, ...over]);
+  }
   const alternativeIds = checkAlternatives(request, p);
   checkCriteria(request, p);
   const stakeholderIds = checkStakeholders(request, p);
@@ -309,7 +335,7 @@ export function validateRequest(request: DecisionRequest): Problem {
   const total = order.reduce((sum, { c }) => sum + c.weight, 0); // summed in canonical order: bit-identical whatever the input order
   const criteria = order.map(({ c }) => ({
     name: c.criterion,
-    weight: c.weight / total,
+    weight: total > 0 ? c.weight / total : 0,
     direction: c.direction ?? defaultDirection(c.criterion),
     adjustable: c.adjustable ?? true,
     agreement: c.stakeholderAgreement,
@@ -326,6 +352,7 @@ export function validateRequest(request: DecisionRequest): Problem {
     stakeholderById: new Map(stakeholders.map((s) => [s.id, s])),
     ballots: [...(request.ballots ?? [])].sort((a, b) => (a.stakeholderId < b.stakeholderId ? -1 : 1)),
     method: request.analysis?.method ?? 'weighted_sum',
+    methodRequested: request.analysis !== undefined,
     pairwise,
   };
 }

@@ -3,8 +3,8 @@ import { correctionFactors, detectBiases, type RawFinding } from './bias';
 import { kendallW } from './confidence';
 import { QuorumNotMetError } from './errors';
 import { checkQuorum } from './quorum';
-import type { BiasReport, QuorumReport, RankedAlternative, Tally } from './result';
-import type { DecisionAlternative, Stakeholder, VotingSystem } from './types';
+import type { BiasFinding, BiasReport, BiasRule, QuorumReport, RankedAlternative, Tally } from './result';
+import type { BiasCorrectionMode, DecisionAlternative, Stakeholder, VotingSystem } from './types';
 import type { Problem } from './validate';
 import type { Count } from './voting/count';
 import { toPreference } from './voting/preferences';
@@ -26,7 +26,7 @@ function voteMargin(system: VotingSystem, result: Count, totalWeight: number, m:
       if (y !== w) weakest = Math.min(weakest, result.pairwise[w * m + y] - result.pairwise[y * m + w]);
     return clamp01(weakest / totalWeight);
   }
-  if (system === 'ranked_choice' && result.rounds) {
+  if ((system === 'ranked_choice' || system === 'two_round') && result.rounds) {
     const last = result.rounds[result.rounds.length - 1];
     const active = totalWeight - last.exhausted;
     return active > 0 ? clamp01((last.counts[w] - last.counts[result.order[1]]) / active) : 0;
@@ -35,45 +35,87 @@ function voteMargin(system: VotingSystem, result: Count, totalWeight: number, m:
   return clamp01(system === 'borda' ? gap / (totalWeight * (m - 1)) : gap / totalWeight);
 }
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+interface Judgement {
+  uncorrected: number | null;
+  basis: 'finding' | 'rule';
+  changed: boolean[];
+}
+
 /**
- * A finding changed the outcome when applying its correction alone changes the uncorrected winner, or when
- * undoing it while keeping all other corrections changes the corrected winner. Beyond PER_FINDING_LIMIT
- * findings the same test runs per rule and every finding of a rule shares the answer.
+ * An applied finding changed the outcome when applying its correction alone changes the uncorrected winner, or
+ * when undoing it while keeping the other applied corrections changes the corrected winner. A finding only
+ * reported changed nothing, but it is said whether applying it on top would. Beyond PER_FINDING_LIMIT findings
+ * the same test runs per rule and every finding of a rule shares the answer.
  */
 function judgeBiases(
   findings: RawFinding[],
+  applied: boolean[],
   run: (factors: number[]) => number | null,
   ballots: number,
   winner: number | null,
-): BiasReport & { uncorrected: number | null } {
-  const uncorrected = findings.length > 0 ? run(correctionFactors([], ballots)) : winner;
+): Judgement {
+  const used = findings.filter((_, k) => applied[k]);
+  const uncorrected = used.length > 0 ? run(correctionFactors([], ballots)) : winner;
   const basis = findings.length <= PER_FINDING_LIMIT ? 'finding' : 'rule';
-  const pivotal = (group: RawFinding[]) =>
-    run(correctionFactors(group, ballots)) !== uncorrected ||
-    run(
-      correctionFactors(
-        findings.filter((g) => !group.includes(g)),
-        ballots,
-      ),
-    ) !== winner;
+  const pivotal = (group: RawFinding[], isApplied: boolean) =>
+    isApplied
+      ? run(correctionFactors(group, ballots)) !== uncorrected ||
+        run(
+          correctionFactors(
+            used.filter((g) => !group.includes(g)),
+            ballots,
+          ),
+        ) !== winner
+      : run(correctionFactors([...used, ...group], ballots)) !== winner;
   const byRule = new Map<string, boolean>();
-  const changed = (f: RawFinding) => {
-    if (basis === 'finding') return pivotal([f]);
-    if (!byRule.has(f.rule)) byRule.set(f.rule, pivotal(findings.filter((g) => g.rule === f.rule)));
-    return byRule.get(f.rule) as boolean;
-  };
-  const reported = findings.map((f) => {
-    const { ballots: _ballots, ...rest } = f;
-    return { ...rest, changedOutcome: changed(f) };
+  const changed = findings.map((f, k) => {
+    if (basis === 'finding') return pivotal([f], applied[k]);
+    const key = `${f.rule}:${applied[k]}`;
+    if (!byRule.has(key))
+      byRule.set(
+        key,
+        pivotal(
+          findings.filter((g, j) => g.rule === f.rule && applied[j] === applied[k]),
+          applied[k],
+        ),
+      );
+    return byRule.get(key) as boolean;
   });
-  return {
-    corrected: findings.length > 0,
-    findings: reported,
-    uncorrectedWinner: null,
-    changedOutcome: uncorrected !== winner,
-    basis,
-    uncorrected,
-  };
+  return { uncorrected, basis, changed };
+}
+
+/** Which findings change weights in each mode: `auto` evidence about the voter only, `all` every finding. */
+export const appliesIn = (mode: BiasCorrectionMode, finding: RawFinding) =>
+  mode === 'all' || (mode === 'auto' && finding.kind === 'evidence');
+
+function explain(
+  mode: BiasCorrectionMode,
+  findings: BiasFinding[],
+  moved: number,
+  total: number,
+  before: string | null,
+  after: string | null,
+): string {
+  if (mode === 'off') return 'bias detection is off; the count is the voting rule\'s own';
+  if (findings.length === 0) return 'no bias found; the count is the voting rule\'s own';
+  const applied = findings.filter((f) => f.applied);
+  const reported = findings.length - applied.length;
+  const untouched =
+    reported > 0
+      ? `${reported} finding(s) reported without changing weights (${mode === 'report' ? "mode 'report'" : "statistical findings change weights only with biasCorrection 'all'"})`
+      : '';
+  if (applied.length === 0) return `${untouched}; the count is the voting rule's own`;
+  const share = total > 0 ? ` (${((100 * moved) / total).toFixed(1)}% of ${round3(total)})` : '';
+  const head = `${applied.length} correction(s) moved ${round3(moved)} weight${share}`;
+  const tail = untouched ? `; ${untouched}` : '';
+  if (before === after) return `${head}; the winner stays ${after ?? 'none'}${tail}`;
+  const pivotal = applied
+    .filter((f) => f.changedOutcome)
+    .map((f) => `${f.rule} of ${f.stakeholderIds.slice(0, 3).join(', ')}${f.stakeholderIds.length > 3 ? ', ...' : ''} (x${round3(f.factor)})`);
+  const why = pivotal.length > 0 ? ` because of ${pivotal.join('; ')}` : '';
+  return `${head} and changed the winner from ${before ?? 'none'} to ${after ?? 'none'}${why}${tail}`;
 }
 
 export interface VoteVerdict {
@@ -92,7 +134,7 @@ export function decideByVote(
   feasible: DecisionAlternative[],
   ids: string[],
   tieRank: Int32Array,
-  biasCorrection: boolean,
+  mode: BiasCorrectionMode,
 ): VoteVerdict {
   const system = problem.request.votingSystem;
   const m = ids.length;
@@ -103,26 +145,71 @@ export function decideByVote(
   if (!quorum.met) throw new QuorumNotMetError(quorum.missing);
   const prefs = problem.ballots.map((b) => toPreference(b, index));
   const base = ballotWeights(system, voters, domains);
-  const findings = biasCorrection ? detectBiases(prefs, voters, feasible, tieRank) : [];
+  const findings = mode === 'off' ? [] : detectBiases(prefs, voters, feasible, tieRank);
+  const applied = findings.map((f) => appliesIn(mode, f));
   const weightsWith = (factors: number[]) => base.map((w, b) => w * factors[b]);
-  const weights = weightsWith(correctionFactors(findings, prefs.length));
+  const factors = correctionFactors(
+    findings.filter((_, k) => applied[k]),
+    prefs.length,
+  );
+  const weights = weightsWith(factors);
   const varies = new Uint8Array(prefs.length);
   for (const f of findings) for (const b of f.ballots) varies[b] = 1;
   const recount = prepareCount(system, prefs, tieRank, base, varies);
   const result = recount.count(weights);
-  const { uncorrected, ...report } = judgeBiases(
+  const judged = judgeBiases(
     findings,
-    (factors) => recount.winner(weightsWith(factors)),
+    applied,
+    (f) => recount.winner(weightsWith(f)),
     prefs.length,
     result.winner,
   );
+  const counted = (b: number) => !prefs[b].empty;
+  const reported: BiasFinding[] = findings.map((f, k) => {
+    const { ballots, ...rest } = f;
+    const before = ballots.reduce((s, b) => s + (counted(b) ? base[b] : 0), 0);
+    return {
+      ...rest,
+      applied: applied[k],
+      weightBefore: before,
+      weightAfter: applied[k] ? before * f.factor : before,
+      changedOutcome: judged.changed[k],
+    };
+  });
+  const rulesOf = new Map<number, BiasRule[]>();
+  findings.forEach((f, k) => {
+    if (applied[k]) for (const b of f.ballots) rulesOf.set(b, [...(rulesOf.get(b) ?? []), f.rule]);
+  });
+  const adjusted = [...rulesOf.keys()].sort((x, y) => x - y).filter((b) => factors[b] !== 1);
+  const adjustments = adjusted.map((b) => ({
+      stakeholderId: voters[b].id,
+      from: base[b],
+      to: weights[b],
+      factor: factors[b],
+    rules: rulesOf.get(b) as BiasRule[],
+  }));
+  const totalBefore = base.reduce((s, w, b) => s + (counted(b) ? w : 0), 0);
+  const moved = adjusted.reduce((s, b) => s + (counted(b) ? base[b] - weights[b] : 0), 0);
+  const name = (i: number | null) => (i === null ? null : ids[i]);
   const tally = toTally(system, result, ids, prefs, weights);
   return {
     winner: result.winner,
     ranking: result.order.map((i) => ({ alternativeId: ids[i], score: result.counts[i] })),
     tally,
     quorum,
-    biases: { ...report, uncorrectedWinner: uncorrected === null ? null : ids[uncorrected] },
+    biases: {
+      mode,
+      corrected: adjustments.length > 0,
+      findings: reported,
+      adjustments,
+      weightMoved: moved,
+      shareMoved: totalBefore > 0 ? moved / totalBefore : 0,
+      uncorrectedWinner: name(judged.uncorrected),
+      correctedWinner: name(result.winner),
+      changedOutcome: judged.uncorrected !== result.winner,
+      explanation: explain(mode, reported, moved, totalBefore, name(judged.uncorrected), name(result.winner)),
+      basis: judged.basis,
+    },
     margin: voteMargin(system, result, tally.totalWeight, m),
     agreement: kendallW(prefs, weights, m),
   };

@@ -7,7 +7,7 @@ export interface Count {
   winner: number | null;
   tieBroken: boolean;
   majorityThreshold?: number;
-  rounds?: Array<{ counts: number[]; eliminated: number | null; exhausted: number }>;
+  rounds?: Array<{ counts: number[]; eliminated: number | null; exhausted: number; advanced?: number[] }>;
   pairwise?: Float64Array;
   strongestPaths?: Float64Array;
   condorcetWinner?: number | null;

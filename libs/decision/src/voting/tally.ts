@@ -3,6 +3,7 @@ import type { Tally } from '../result';
 import type { VotingSystem } from '../types';
 import { approval, borda, plurality, simpleMajority, type Count } from './count';
 import { instantRunoff } from './irv';
+import { twoRound } from './two-round';
 import type { Preference } from './preferences';
 import { condorcetWinner, pairwisePreferences, schulze, schulzeFrom } from './schulze';
 
@@ -19,6 +20,7 @@ const COUNTERS: Record<VotingSystem, Counter> = {
   condorcet: schulze,
   approval,
   ranked_choice: instantRunoff,
+  two_round: twoRound,
 };
 
 export function count(
@@ -101,6 +103,7 @@ export function toTally(
       ),
       eliminated: r.eliminated === null ? null : ids[r.eliminated],
       exhausted: r.exhausted,
+      ...(r.advanced ? { advanced: r.advanced.map((i) => ids[i]) } : {}),
     }));
   }
   if (result.condorcetWinner !== undefined)
