@@ -319,7 +319,11 @@ export function validateRequest(request: DecisionRequest): Problem {
     Array.isArray(request.ballots) &&
     request.ballots.length > 0
   ) {
-    const over = countLimitProblems(request.votingSystem, request.alternatives.length, request.ballots.length);
+    const over = countLimitProblems(
+      request.votingSystem,
+      request.alternatives.length,
+      request.ballots.length,
+    );
     if (over.length > 0) throw new DecisionValidationError([...p.list, ...over]);
   }
   const alternativeIds = checkAlternatives(request, p);

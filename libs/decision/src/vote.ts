@@ -98,8 +98,8 @@ function explain(
   before: string | null,
   after: string | null,
 ): string {
-  if (mode === 'off') return 'bias detection is off; the count is the voting rule\'s own';
-  if (findings.length === 0) return 'no bias found; the count is the voting rule\'s own';
+  if (mode === 'off') return "bias detection is off; the count is the voting rule's own";
+  if (findings.length === 0) return "no bias found; the count is the voting rule's own";
   const applied = findings.filter((f) => f.applied);
   const reported = findings.length - applied.length;
   const untouched =
@@ -113,7 +113,10 @@ function explain(
   if (before === after) return `${head}; the winner stays ${after ?? 'none'}${tail}`;
   const pivotal = applied
     .filter((f) => f.changedOutcome)
-    .map((f) => `${f.rule} of ${f.stakeholderIds.slice(0, 3).join(', ')}${f.stakeholderIds.length > 3 ? ', ...' : ''} (x${round3(f.factor)})`);
+    .map(
+      (f) =>
+        `${f.rule} of ${f.stakeholderIds.slice(0, 3).join(', ')}${f.stakeholderIds.length > 3 ? ', ...' : ''} (x${round3(f.factor)})`,
+    );
   const why = pivotal.length > 0 ? ` because of ${pivotal.join('; ')}` : '';
   return `${head} and changed the winner from ${before ?? 'none'} to ${after ?? 'none'}${why}${tail}`;
 }
@@ -182,10 +185,10 @@ export function decideByVote(
   });
   const adjusted = [...rulesOf.keys()].sort((x, y) => x - y).filter((b) => factors[b] !== 1);
   const adjustments = adjusted.map((b) => ({
-      stakeholderId: voters[b].id,
-      from: base[b],
-      to: weights[b],
-      factor: factors[b],
+    stakeholderId: voters[b].id,
+    from: base[b],
+    to: weights[b],
+    factor: factors[b],
     rules: rulesOf.get(b) as BiasRule[],
   }));
   const totalBefore = base.reduce((s, w, b) => s + (counted(b) ? w : 0), 0);

@@ -17,10 +17,21 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS } from '../vocabulary';
+import { ANALYSIS_METHODS, BIAS_CORRECTION_MODES, DECISION_CRITERIA, VOTING_SYSTEMS } from '../vocabulary';
 
 // The enumerations are the decision core's: one list serves validation and the algorithms.
-export { ANALYSIS_METHODS, DECISION_CRITERIA, VOTING_SYSTEMS };
+export { ANALYSIS_METHODS, BIAS_CORRECTION_MODES, DECISION_CRITERIA, VOTING_SYSTEMS };
+
+/** Live ballot collection bounds: beyond `stakeholders` or `invitationBytes` the request is VALIDATION_FAILED. */
+export const BALLOT_COLLECTION_LIMITS = {
+  /** Stakeholders asked (those without a ballot in the request) per collection. */
+  stakeholders: 5_000,
+  /** Encoded size of the one invitation every asked stakeholder receives. */
+  invitationBytes: 64 * 1024,
+  /** Invitations sent before waiting for the server to take them (flush), and at most this many bytes per batch. */
+  batch: 64,
+  batchBytes: 1024 * 1024,
+} as const;
 const SNAKE = /^[a-z][a-z0-9_]*$/;
 const SNAKE_MESSAGE = '$property must be a lower-case snake_case name (quality, cost, user_experience, ...)';
 
@@ -122,6 +133,8 @@ export class StakeholderDto {
   @IsString() @Length(1, 200) id!: string;
   @IsOptional() @IsString() name?: string;
   @IsOptional() @IsString() role?: string;
+  /** An alternative proposed by the voter's team counts as their own when self-interest is judged. */
+  @IsOptional() @IsString() @Length(1, 200) team?: string;
   @IsOptional() @IsNumber() @Min(0) @Max(1) influence?: number;
   @IsOptional() @ValidateNested() @Type(() => StakeholderExpertiseDto) expertise?: StakeholderExpertiseDto;
   @IsOptional() @IsArray() @IsString({ each: true }) interests?: string[];
@@ -178,4 +191,7 @@ export class DecisionRequestDto {
   @IsOptional() @IsArray() @ArrayMaxSize(20_000) @ValidateNested({ each: true }) @Type(() => BallotDto) ballots?: BallotDto[];
   @IsOptional() @ValidateNested() @Type(() => AnalysisDto) analysis?: AnalysisDto;
   @IsOptional() @ValidateNested() @Type(() => BallotCollectionDto) collection?: BallotCollectionDto;
+  /** `auto` (default): only evidence about a voter changes weights; `all`, `report`, `off`: see docs/decision.md. */
+  @IsOptional() @IsIn(BIAS_CORRECTION_MODES, { message: `biasCorrection must be one of ${BIAS_CORRECTION_MODES.join(', ')}` })
+  biasCorrection?: (typeof BIAS_CORRECTION_MODES)[number];
 }

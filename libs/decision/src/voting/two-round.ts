@@ -24,7 +24,9 @@ export function twoRound(prefs: Preference[], weights: number[], tieRank: ArrayL
       winner: top ?? null,
       tieBroken,
       majorityThreshold: total / 2,
-      rounds: [{ counts: [...first], eliminated: null, exhausted: 0, advanced: top === undefined ? [] : [top] }],
+      rounds: [
+        { counts: [...first], eliminated: null, exhausted: 0, advanced: top === undefined ? [] : [top] },
+      ],
     };
   }
   const [x, y] = order;

@@ -42,6 +42,11 @@ export class NatsClient {
     return parsed as T;
   }
 
+  /** Resolves once the server has processed everything sent so far (a PING/PONG round trip). */
+  flush(): Promise<void> {
+    return this.nats.nc.flush();
+  }
+
   /** Publishes a JSON body with no reply expected. */
   publish(subject: string, body: unknown): void {
     this.nats.nc.publish(subject, body instanceof Uint8Array ? body : encoder.encode(JSON.stringify(body)));

@@ -27,4 +27,9 @@ export class StakeholderGateway {
       throw err;
     }
   }
+
+  /** Resolves once the server has taken everything sent so far (bounds what a fan-out buffers). */
+  flush(): Promise<void> {
+    return this.client.flush();
+  }
 }
