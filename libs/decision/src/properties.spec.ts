@@ -213,3 +213,141 @@ describe('order independence', () => {
     );
   });
 });
+
+describe('properties of bias handling', () => {
+  const profileArb = fc.record({
+    m: fc.integer({ min: 2, max: 5 }),
+    system: fc.constantFrom(...VOTING_SYSTEMS),
+    voters: fc.array(
+      fc.record({
+        keys: fc.array(fc.nat(100), { minLength: 5, maxLength: 5 }),
+        kind: fc.nat(2),
+        copies: fc.integer({ min: 1, max: 4 }),
+        minute: fc.nat(60),
+        role: fc.constantFrom('ops', 'dev', 'qa'),
+      }),
+      { minLength: 1, maxLength: 10 },
+    ),
+    shuffle: fc.array(fc.nat(1000), { minLength: 8, maxLength: 8 }),
+  });
+  type Profile = typeof profileArb extends fc.Arbitrary<infer T> ? T : never;
+
+  /** Ballots of every kind, blocs of identical ballots (copies), dated ballots; no declared bias, no proposer. */
+  function profile({ m, system, voters }: Profile, dated = true): DecisionRequest {
+    const altIds = ids(m);
+    const ballots: Ballot[] = [];
+    voters.forEach((v, k) => {
+      const order = permute(altIds, v.keys);
+      for (let c = 0; c < v.copies; c++) {
+        const stakeholderId = `s${k}-${c}`;
+        const castAt = dated ? new Date(Date.parse(NOW) + v.minute * 60_000).toISOString() : undefined;
+        const at = castAt ? { castAt } : {};
+        if (v.kind === 0)
+          ballots.push({ stakeholderId, ranking: order.slice(0, 1 + (v.keys[0] % m)), ...at });
+        else if (v.kind === 1)
+          ballots.push({
+            stakeholderId,
+            scores: Object.fromEntries(order.map((id, i) => [id, v.keys[i] % 4])),
+            ...at,
+          });
+        else ballots.push({ stakeholderId, approve: order.slice(0, 1 + (v.keys[1] % m)), ...at });
+      }
+    });
+    return request({
+      alternatives: altIds.map((id, i) => alternative(id, { quality: 10 + i })),
+      votingSystem: system,
+      stakeholders: ballots.map((b, k) => ({ id: b.stakeholderId, role: voters[k % voters.length].role })),
+      ballots,
+    });
+  }
+  // Counts rounded to 1e-9: a ballot split three ways adds thirds, whose float sum depends on the order.
+  const round = (x: number) => Math.round(x * 1e9) / 1e9;
+  const outcome = (req: DecisionRequest, biasCorrection?: 'off') => {
+    const r = makeDecision(req, { now: NOW, ...(biasCorrection ? { biasCorrection } : {}) });
+    return {
+      winner: r.winningAlternative?.id ?? null,
+      ranking: r.ranking.map((x) => ({ ...x, score: round(x.score) })),
+      counts: Object.fromEntries(Object.entries(r.tally?.counts ?? {}).map(([id, c]) => [id, round(c)])),
+    };
+  };
+
+  it("without declared bias or self-interest, the default outcome is the voting rule's own on any profile", () => {
+    fc.assert(
+      fc.property(profileArb, (p) => {
+        const req = profile(p);
+        expect(outcome(req)).toEqual(outcome(req, 'off'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('anonymity: handing the ballots to other voters changes nothing', () => {
+    fc.assert(
+      fc.property(profileArb, (p) => {
+        const req = profile(p);
+        const holders = permute(
+          (req.ballots ?? []).map((b) => b.stakeholderId),
+          p.shuffle,
+        );
+        const swapped = {
+          ...req,
+          ballots: req.ballots?.map((b, k) => ({ ...b, stakeholderId: holders[k] })),
+        };
+        expect(outcome(swapped)).toEqual(outcome(req));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('neutrality: renaming the alternatives renames the winner and the ranking', () => {
+    fc.assert(
+      fc.property(profileArb, (p) => {
+        const req = profile(p);
+        const names = req.alternatives.map((a) => a.id);
+        const target = permute(names, p.shuffle);
+        const rename = (id: string) => target[names.indexOf(id)];
+        const renamed: DecisionRequest = {
+          ...req,
+          // Each alternative keeps its own measurement under its new name, so the tie-break order is renamed too.
+          alternatives: req.alternatives.map((a) => ({ ...a, id: rename(a.id), name: rename(a.id) })),
+          ballots: req.ballots?.map((b) => ({
+            ...b,
+            ...(b.ranking ? { ranking: b.ranking.map(rename) } : {}),
+            ...(b.approve ? { approve: b.approve.map(rename) } : {}),
+            ...(b.scores
+              ? { scores: Object.fromEntries(Object.entries(b.scores).map(([id, s]) => [rename(id), s])) }
+              : {}),
+          })),
+        };
+        const before = outcome(req);
+        const after = outcome(renamed);
+        expect(after.winner).toBe(before.winner === null ? null : rename(before.winner));
+        expect(after.ranking).toEqual(
+          before.ranking.map((r) => ({ ...r, alternativeId: rename(r.alternativeId) })),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a bloc of identical ballots is never flagged, even when statistical findings are corrected', () => {
+    fc.assert(
+      fc.property(
+        profileArb,
+        fc.integer({ min: 2, max: 6 }),
+        fc.array(fc.nat(100), { minLength: 5, maxLength: 5 }),
+        (p, size, keys) => {
+          const req = profile(p, false);
+          const bloc = Array.from({ length: size }, (_, k) => `bloc-${k}`);
+          const ranking = permute(ids(p.m), keys);
+          req.stakeholders.push(...bloc.map((id) => ({ id })));
+          req.ballots?.push(...bloc.map((stakeholderId) => ({ stakeholderId, ranking })));
+          req.biasCorrection = 'all';
+          const flagged = makeDecision(req, { now: NOW }).biases.findings.flatMap((f) => f.stakeholderIds);
+          expect(flagged.filter((id) => id.startsWith('bloc-'))).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -12,8 +12,8 @@ const TENNESSEE: Array<[number, string[]]> = [
   [15, ['chattanooga', 'knoxville', 'nashville', 'memphis']],
   [17, ['knoxville', 'chattanooga', 'nashville', 'memphis']],
 ];
-const decide = (system: VotingSystem) =>
-  makeDecision(election(CITIES, TENNESSEE, system), { now: NOW, biasCorrection: false });
+// Default settings throughout: the published result must come out with bias handling as it ships.
+const decide = (system: VotingSystem) => makeDecision(election(CITIES, TENNESSEE, system), { now: NOW });
 
 describe('voting on the Tennessee capital example (Wikipedia)', () => {
   it('plurality elects Memphis with 42 of 100 first choices', () => {
@@ -50,6 +50,27 @@ describe('voting on the Tennessee capital example (Wikipedia)', () => {
     expect(result.tally?.pairwise?.nashville).toEqual({ memphis: 58, chattanooga: 68, knoxville: 68 });
   });
 
+  it('two-round system: no majority (Memphis 42), runoff Memphis v Nashville, Nashville wins 58-42', () => {
+    const result = decide('two_round');
+    expect(result.winningAlternative?.id).toBe('nashville');
+    expect(result.tally?.rounds?.map((r) => r.advanced)).toEqual([['memphis', 'nashville'], ['nashville']]);
+    expect(result.tally?.rounds?.[1].counts).toEqual({ nashville: 58, memphis: 42 });
+    expect(result.ranking.map((r) => r.alternativeId)).toEqual([
+      'nashville',
+      'memphis',
+      'knoxville',
+      'chattanooga',
+    ]);
+  });
+
+  it('no voter of the 17-voter Knoxville bloc (or any bloc) is flagged, and nothing is corrected', () => {
+    for (const system of ['ranked_choice', 'condorcet', 'borda'] as const) {
+      const { biases } = decide(system);
+      expect(biases.findings).toEqual([]);
+      expect(biases).toMatchObject({ mode: 'auto', corrected: false, changedOutcome: false, weightMoved: 0 });
+    }
+  });
+
   it('instant runoff eliminates Chattanooga, then Nashville, and elects Knoxville 58-42', () => {
     const result = decide('ranked_choice');
     expect(result.winningAlternative?.id).toBe('knoxville');
@@ -63,7 +84,7 @@ describe('voting on the Tennessee capital example (Wikipedia)', () => {
       stakeholderId: b.stakeholderId,
       approve: b.ranking?.slice(0, 2),
     }));
-    const result = makeDecision(topTwo, { now: NOW, biasCorrection: false });
+    const result = makeDecision(topTwo, { now: NOW });
     expect(result.winningAlternative?.id).toBe('nashville');
     expect(result.tally?.counts).toEqual({ memphis: 42, nashville: 68, chattanooga: 58, knoxville: 32 });
   });
@@ -84,7 +105,7 @@ describe('voting on the Tennessee capital example (Wikipedia)', () => {
           stakeholders: TENNESSEE.map(([share], i) => ({ id: `bloc${i}`, ...weightOf(share) })),
           ballots: TENNESSEE.map(([, ranking], i) => ({ stakeholderId: `bloc${i}`, ranking })),
         }),
-        { now: NOW, biasCorrection: false },
+        { now: NOW },
       );
       expect(result.winningAlternative?.id).toBe('memphis');
       const total = result.tally?.totalWeight ?? 0;
@@ -106,15 +127,17 @@ const SCHULZE: Array<[number, string[]]> = [
 ];
 
 describe('Schulze method on the Wikipedia 45-voter example', () => {
-  const result = makeDecision(election(['a', 'b', 'c', 'd', 'e'], SCHULZE, 'condorcet'), {
-    now: NOW,
-    biasCorrection: false,
-  });
+  const result = makeDecision(election(['a', 'b', 'c', 'd', 'e'], SCHULZE, 'condorcet'), { now: NOW });
 
   it('elects E and ranks E > A > C > B > D', () => {
     expect(result.winningAlternative?.id).toBe('e');
     expect(result.ranking.map((r) => r.alternativeId)).toEqual(['e', 'a', 'c', 'b', 'd']);
     expect(result.tally?.condorcetWinner).toBeNull();
+  });
+
+  it('corrects nothing: eight sincere blocs are no evidence of bias', () => {
+    expect(result.biases).toMatchObject({ corrected: false, uncorrectedWinner: 'e', correctedWinner: 'e' });
+    expect(result.biases.findings.filter((f) => f.applied)).toEqual([]);
   });
 
   it('has the published pairwise preferences d[*,*]', () => {
@@ -133,5 +156,28 @@ describe('Schulze method on the Wikipedia 45-voter example', () => {
     expect(p?.c).toEqual({ a: 25, b: 29, d: 29, e: 24 });
     expect(p?.d).toEqual({ a: 25, b: 28, c: 28, e: 24 });
     expect(p?.e).toEqual({ a: 25, b: 28, c: 28, d: 31 });
+  });
+});
+
+// Wikipedia, "Condorcet paradox": A > B > C, B > C > A, C > A > B. Each alternative wins one head-to-head 2-1
+// and loses the other, so there is no Condorcet winner and Schulze's beatpaths tie all three.
+describe('the Condorcet paradox', () => {
+  const result = makeDecision(
+    election(
+      ['a', 'b', 'c'],
+      [
+        [1, ['a', 'b', 'c']],
+        [1, ['b', 'c', 'a']],
+        [1, ['c', 'a', 'b']],
+      ],
+      'condorcet',
+    ),
+    { now: NOW },
+  );
+  it('has a majority cycle a > b > c > a and no Condorcet winner; the tie-break order decides', () => {
+    expect(result.tally?.pairwise).toEqual({ a: { b: 2, c: 1 }, b: { a: 1, c: 2 }, c: { a: 2, b: 1 } });
+    expect(result.tally?.condorcetWinner).toBeNull();
+    expect(result.tally?.tieBroken).toBe(true);
+    expect(result.winningAlternative?.id).toBe('a'); // all score the same; ids order the tie
   });
 });
