@@ -141,6 +141,46 @@ describe('decision service over NATS', () => {
     expect(reply.quorum.voters).toBe(2);
   });
 
+  it('asks a collection larger than one batch in flushed batches, every stakeholder once', async () => {
+    // 150 stakeholders: three batches of at most 64 invitations; three agents answer, the rest have no responder.
+    const answering = ['b000', 'b075', 'b149'];
+    const subs = answering.map((id) =>
+      nc.subscribe(subjects.agent(id, 'ballot'), { callback: (_e, m) => m.respond(new TextEncoder().encode(JSON.stringify({ ranking: ['llama'] }))) }),
+    );
+    const stakeholders = Array.from({ length: 150 }, (_, i) => ({ id: `b${String(i).padStart(3, '0')}`, role: 'engineer' }));
+    const reply = await requestJson<Reply & { collection: { unasked: string[] } }>(
+      nc,
+      subjects.request('decision', 'make'),
+      seedRequest({ stakeholders, votingSystem: 'plurality', quorum: undefined, collection: { windowMs: 2_000 } }),
+      { timeoutMs: 10_000 },
+    );
+    for (const s of subs) s.unsubscribe();
+    expect(reply.collection!.asked).toHaveLength(150);
+    expect(reply.collection!.received).toEqual(answering);
+    expect(reply.collection!.absent).toHaveLength(147);
+    expect(reply.collection!.unasked).toEqual([]);
+    expect(reply.winningAlternative!.id).toBe('llama');
+  });
+
+  it.each([
+    ['more stakeholders than one live collection asks (5,000)', { stakeholders: Array.from({ length: 5_001 }, (_, i) => ({ id: `s${i}` })) }, 'stakeholders', /live collection asks at most 5000 stakeholders; 5001 have no ballot/],
+    ['an invitation over 64 KiB', { description: 'x'.repeat(70_000) }, 'collection', /the ballot invitation would be \d+ bytes; the limit is 65536/],
+    [
+      'a collection whose ballots Condorcet could not count',
+      { votingSystem: 'condorcet', alternatives: Array.from({ length: 100 }, (_, i) => ({ id: `x${i}`, name: `x${i}`, attributes: [] })), stakeholders: Array.from({ length: 2_001 }, (_, i) => ({ id: `s${i}` })) },
+      'stakeholders',
+      /condorcet counts at most ballots x alternatives\^2 = 20,000,000; 2001 x 100\^2/,
+    ],
+  ])('refuses live collection of %s with VALIDATION_FAILED before asking anyone', async (_label, extra, field, message) => {
+    let asked = 0;
+    const sub = nc.subscribe(subjects.agent('s0', 'ballot'), { callback: () => asked++ });
+    const reply = await requestJson<ErrorEnvelope>(nc, subjects.request('decision', 'make'), seedRequest({ quorum: undefined, collection: { windowMs: 500 }, ...extra }));
+    sub.unsubscribe();
+    expect(reply.error.code).toBe('VALIDATION_FAILED');
+    expect(reply.error.details.find((d) => d.field === field)?.message).toMatch(message);
+    expect(asked).toBe(0);
+  });
+
   it('refuses with QUORUM_NOT_MET naming what is missing', async () => {
     const reply = await requestJson<ErrorEnvelope>(nc, subjects.request('decision', 'make'), seedRequest({ ballots: [{ stakeholderId: 'cto', ranking: ['gpt-4'] }] }));
     expect(reply.error.code).toBe('QUORUM_NOT_MET');
