@@ -287,13 +287,16 @@ describe('published elections through the decision service (default settings)', 
       'biasCorrection',
       /biasCorrection must be one of auto, all, report, off/,
     ],
-  ])('refuses %s with VALIDATION_FAILED naming the field and the rule', async (_label, extra, field, message) => {
-    const body = { ...election('Capital of Tennessee', CITIES, TENNESSEE, 'plurality'), ...extra };
-    if ((extra as { votingSystem?: string }).votingSystem)
-      body.ballots = [{ stakeholderId: 'v0-0', ranking: ['x0'] }];
-    const reply = await requestJson<ErrorEnvelope>(nc, subjects.request('decision', 'make'), body);
-    expect(reply.error.code).toBe('VALIDATION_FAILED');
-    const detail = reply.error.details.find((d) => d.field === field);
-    expect(detail?.message).toMatch(message);
-  });
+  ])(
+    'refuses %s with VALIDATION_FAILED naming the field and the rule',
+    async (_label, extra, field, message) => {
+      const body = { ...election('Capital of Tennessee', CITIES, TENNESSEE, 'plurality'), ...extra };
+      if ((extra as { votingSystem?: string }).votingSystem)
+        body.ballots = [{ stakeholderId: 'v0-0', ranking: ['x0'] }];
+      const reply = await requestJson<ErrorEnvelope>(nc, subjects.request('decision', 'make'), body);
+      expect(reply.error.code).toBe('VALIDATION_FAILED');
+      const detail = reply.error.details.find((d) => d.field === field);
+      expect(detail?.message).toMatch(message);
+    },
+  );
 });
