@@ -57,18 +57,26 @@ function judgeBiases(
   winner: number | null,
 ): Judgement {
   const used = findings.filter((_, k) => applied[k]);
-  const uncorrected = used.length > 0 ? run(correctionFactors([], ballots)) : winner;
+  const position = new Map(findings.map((f, k) => [f, k]));
+  // Winners by the set of findings applied; the full applied set is the count already made.
+  const known = new Map<string, number | null>();
+  const keyOf = (group: RawFinding[]) =>
+    group
+      .map((f) => position.get(f) as number)
+      .sort((a, b) => a - b)
+      .join(',');
+  const winnerWith = (group: RawFinding[]) => {
+    const key = keyOf(group);
+    if (!known.has(key)) known.set(key, run(correctionFactors(group, ballots)));
+    return known.get(key) as number | null;
+  };
+  known.set(keyOf(used), winner);
+  const uncorrected = winnerWith([]);
   const basis = findings.length <= PER_FINDING_LIMIT ? 'finding' : 'rule';
   const pivotal = (group: RawFinding[], isApplied: boolean) =>
     isApplied
-      ? run(correctionFactors(group, ballots)) !== uncorrected ||
-        run(
-          correctionFactors(
-            used.filter((g) => !group.includes(g)),
-            ballots,
-          ),
-        ) !== winner
-      : run(correctionFactors([...used, ...group], ballots)) !== winner;
+      ? winnerWith(group) !== uncorrected || winnerWith(used.filter((g) => !group.includes(g))) !== winner
+      : winnerWith([...used, ...group]) !== winner;
   const byRule = new Map<string, boolean>();
   const changed = findings.map((f, k) => {
     if (basis === 'finding') return pivotal([f], applied[k]);

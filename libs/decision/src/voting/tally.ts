@@ -1,7 +1,17 @@
 // Counts the ballots under the requested voting system and puts the count in wire form.
 import type { Tally } from '../result';
 import type { VotingSystem } from '../types';
-import { approval, borda, plurality, simpleMajority, type Count } from './count';
+import {
+  addVotes,
+  approval,
+  borda,
+  decided,
+  majorityOf,
+  plurality,
+  simpleMajority,
+  type Count,
+  type LinearRule,
+} from './count';
 import { instantRunoff } from './irv';
 import { twoRound } from './two-round';
 import type { Preference } from './preferences';
@@ -38,9 +48,21 @@ export interface Recount {
   winner: (weights: number[]) => number | null;
 }
 
+/** The systems whose count is a weighted sum over ballots, and the rule each sums. */
+const LINEAR: Partial<Record<VotingSystem, LinearRule>> = {
+  simple_majority: 'first',
+  plurality: 'first',
+  weighted: 'first',
+  expertise_weighted: 'first',
+  trust_weighted: 'first',
+  stakeholder_weighted: 'first',
+  approval: 'approval',
+  borda: 'borda',
+};
+
 /**
- * A counter for repeated recounts where only some ballots change weight (bias judgement). For Schulze the
- * pairwise counts of the ballots whose weight never changes are added up once.
+ * A counter for repeated recounts where only some ballots change weight (bias judgement). For the linear
+ * systems and for Schulze's pairwise counts, the part from ballots whose weight never changes is added up once.
  */
 export function prepareCount(
   system: VotingSystem,
@@ -49,6 +71,19 @@ export function prepareCount(
   fixedWeights: number[],
   varies: Uint8Array,
 ): Recount {
+  const rule = LINEAR[system];
+  if (rule) {
+    const m = tieRank.length;
+    const fixed = addVotes(rule, prefs, fixedWeights, m, (b) => varies[b] === 0);
+    const fixedTotal = prefs.reduce((sum, p, b) => sum + (p.empty || varies[b] ? 0 : fixedWeights[b]), 0);
+    const recount = (weights: number[]): Count => {
+      const counts = addVotes(rule, prefs, weights, m, (b) => varies[b] === 1, fixed.slice());
+      if (system !== 'simple_majority') return decided(counts, tieRank);
+      const total = prefs.reduce((sum, p, b) => sum + (p.empty || !varies[b] ? 0 : weights[b]), fixedTotal);
+      return majorityOf(counts, total, tieRank);
+    };
+    return { count: recount, winner: (weights) => recount(weights).winner };
+  }
   if (system !== 'condorcet') {
     const full = (weights: number[]) => count(system, prefs, weights, tieRank);
     return { count: full, winner: (weights) => full(weights).winner };
