@@ -59,7 +59,7 @@ function analysedCriteria(problem: Problem, feasible: DecisionAlternative[]) {
   const measured = problem.criteria.filter((c) => hasValue(feasible, c.name));
   const unmeasured = problem.criteria.filter((c) => !measured.includes(c)).map((c) => c.name);
   const total = measured.reduce((sum, c) => sum + c.weight, 0);
-  if (total <= 0) return { criteria: [], unmeasured: problem.criteria.map((c) => c.name) };
+  if (total <= 0) return { criteria: [], unmeasured }; // measured criteria that all weigh 0: nothing to analyse
   return { criteria: measured.map((c) => ({ ...c, weight: c.weight / total })), unmeasured };
 }
 
