@@ -176,20 +176,32 @@ export function decideByVote(
     result.winner,
   );
   const counted = (b: number) => !prefs[b].empty;
+  // Built field by field: object rest and spread over ~200 findings cost more than the count itself.
   const reported: BiasFinding[] = findings.map((f, k) => {
-    const { ballots, ...rest } = f;
-    const before = ballots.reduce((s, b) => s + (counted(b) ? base[b] : 0), 0);
-    return {
-      ...rest,
+    let before = 0;
+    for (const b of f.ballots) if (counted(b)) before += base[b];
+    const finding: BiasFinding = {
+      rule: f.rule,
+      kind: f.kind,
+      stakeholderIds: f.stakeholderIds,
+      factor: f.factor,
       applied: applied[k],
       weightBefore: before,
       weightAfter: applied[k] ? before * f.factor : before,
+      evidence: f.evidence,
       changedOutcome: judged.changed[k],
     };
+    if (f.alternativeId !== undefined) finding.alternativeId = f.alternativeId;
+    return finding;
   });
   const rulesOf = new Map<number, BiasRule[]>();
   findings.forEach((f, k) => {
-    if (applied[k]) for (const b of f.ballots) rulesOf.set(b, [...(rulesOf.get(b) ?? []), f.rule]);
+    if (!applied[k]) return;
+    for (const b of f.ballots) {
+      const rules = rulesOf.get(b);
+      if (rules) rules.push(f.rule);
+      else rulesOf.set(b, [f.rule]);
+    }
   });
   const adjusted = [...rulesOf.keys()].sort((x, y) => x - y).filter((b) => factors[b] !== 1);
   const adjustments = adjusted.map((b) => ({
