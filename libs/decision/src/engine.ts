@@ -23,7 +23,7 @@ export interface DecideOptions {
   biasCorrection?: boolean | BiasCorrectionMode;
 }
 
-function noBiases(mode: BiasCorrectionMode): BiasReport {
+function noBiases(mode: BiasCorrectionMode, explanation: string): BiasReport {
   return {
     mode,
     corrected: false,
@@ -34,7 +34,7 @@ function noBiases(mode: BiasCorrectionMode): BiasReport {
     uncorrectedWinner: null,
     correctedWinner: null,
     changedOutcome: false,
-    explanation: 'no ballots; the analysis decides',
+    explanation,
     basis: 'finding',
   };
 }
@@ -89,7 +89,11 @@ function noAnalysis(problem: Problem, feasible: DecisionAlternative[]): Analysis
   };
 }
 
-function noFeasibleAlternative(problem: Problem, constraints: ConstraintOutcome): DecisionResult {
+function noFeasibleAlternative(
+  problem: Problem,
+  constraints: ConstraintOutcome,
+  mode: BiasCorrectionMode,
+): DecisionResult {
   return {
     outcome: 'no_feasible_alternative',
     decidedBy: problem.ballots.length > 0 ? 'vote' : 'analysis',
@@ -100,7 +104,7 @@ function noFeasibleAlternative(problem: Problem, constraints: ConstraintOutcome)
     votingSystem: problem.request.votingSystem,
     tally: null,
     quorum: quorumNotApplied(problem.stakeholders),
-    biases: noBiases(modeOf(problem.request, undefined)),
+    biases: noBiases(mode, 'no feasible alternative; nothing was counted'),
     sensitivity: {
       method: problem.method === 'topsis' ? 'grid_bisection' : 'closed_form',
       leader: null,
@@ -127,9 +131,9 @@ export function makeDecision(request: DecisionRequest, options: DecideOptions): 
   const problem = validateRequest(request);
   const constraints = applyConstraints(problem.alternatives, problem.constraints);
   const feasible = constraints.feasible;
-  if (feasible.length === 0) return noFeasibleAlternative(problem, constraints);
-
   const mode = modeOf(problem.request, options.biasCorrection);
+  if (feasible.length === 0) return noFeasibleAlternative(problem, constraints, mode);
+
   const { criteria, unmeasured } = analysedCriteria(problem, feasible);
   const measured = criteria.length > 0;
   const analysis = measured
@@ -154,7 +158,7 @@ export function makeDecision(request: DecisionRequest, options: DecideOptions): 
       ranking: analysis.report.scores,
       tally: null,
       quorum: quorumNotApplied(problem.stakeholders),
-      biases: noBiases(mode),
+      biases: noBiases(mode, 'no ballots; the analysis decides'),
       margin: second ? relativeMargin(first.score, second.score) : 1,
       agreement: criteriaAgreement(criteria),
     };
