@@ -50,11 +50,14 @@ export function toPreference(ballot: Ballot, index: Map<string, number>): Prefer
     }
   }
   if (ballot.ranking !== undefined) {
-    for (const id of ballot.ranking) {
-      const i = index.get(id);
+    // The hot path (a full ranking per ballot): one tier per listed alternative, written in place.
+    const ranking = ballot.ranking;
+    for (let k = 0; k < ranking.length; k++) {
+      const i = index.get(ranking[k]);
       if (i === undefined || tierOf[i] >= 0) continue;
-      openTier();
-      place(i);
+      tierOf[i] = starts.length;
+      starts.push(placed);
+      order[placed++] = i;
     }
   } else if (ballot.scores !== undefined) {
     scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
