@@ -223,7 +223,10 @@ describe('published elections through the decision service (default settings)', 
       [1, ['b', 'c', 'a']],
       [1, ['c', 'a', 'b']],
     ];
-    const reply = await decide(election('Condorcet paradox', ['a', 'b', 'c'], cycle, 'condorcet'));
+    // An empty criteria list: a vote needs none.
+    const reply = await decide(
+      election('Condorcet paradox', ['a', 'b', 'c'], cycle, 'condorcet', { criteria: [] }),
+    );
     expect(reply.tally.pairwise).toEqual({ a: { b: 2, c: 1 }, b: { a: 1, c: 2 }, c: { a: 2, b: 1 } });
     expect(reply.tally.condorcetWinner).toBeNull();
     expect(reply.tally.tieBroken).toBe(true);
