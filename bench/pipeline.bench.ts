@@ -1,6 +1,7 @@
 // The request pipeline alone: ping round trips at 1 and 64 concurrent callers, and a ~90 KB decision request,
 // against the decision service run as a child process from one or more builds (`--build name=distDir`), so an
-// old and a new pipeline are measured in one run on one machine. Rounds alternate between the builds.
+// old and a new pipeline are measured in one run on one machine. The builds run side by side and take turns
+// in slices of each case.
 //   npm run bench:pipeline -- --build before=/path/to/old/dist --build after=dist
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -97,25 +98,33 @@ async function main(): Promise<void> {
   const samples = new Map<string, { latencies: number[]; elapsedMs: number; requests: number }>();
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const build of builds) {
-        const prefix = `bench-pipeline-${process.pid}-${build.name}-${round}`;
-        const child = await startDecision(build, servers.natsUrl, prefix);
-        try {
-          const subjects = subjectsFor(prefix);
-          for (const c of cases) {
-            const subject = c.action === 'ping' ? subjects.ping('decision') : subjects.request('decision', 'make');
-            await drive(nc, subject, c.body, c.callers, Math.min(200, c.requests)); // warm-up
-            const run = await drive(nc, subject, c.body, c.callers, c.requests);
-            const key = `${build.name}|${c.case}|${c.callers}`;
-            const acc = samples.get(key) ?? { latencies: [], elapsedMs: 0, requests: 0 };
-            acc.latencies.push(...run.latencies);
-            acc.elapsedMs += run.elapsedMs;
-            acc.requests += c.requests;
-            samples.set(key, acc);
+      // Every build runs at once and the requests take turns in small slices, so a change in the machine's
+      // load (other work on a shared machine) falls on both builds alike.
+      const running = await Promise.all(builds.map(async (build) => ({ build, prefix: `bench-pipeline-${process.pid}-${build.name}-${round}` })));
+      const children = await Promise.all(running.map((r) => startDecision(r.build, servers.natsUrl, r.prefix)));
+      try {
+        for (const c of cases) {
+          const slices = 10;
+          for (const r of running) {
+            const subjects = subjectsFor(r.prefix);
+            await drive(nc, c.action === 'ping' ? subjects.ping('decision') : subjects.request('decision', 'make'), c.body, c.callers, Math.min(200, c.requests)); // warm-up
           }
-        } finally {
-          await stop(child);
+          for (let slice = 0; slice < slices; slice++) {
+            for (const r of running) {
+              const subjects = subjectsFor(r.prefix);
+              const subject = c.action === 'ping' ? subjects.ping('decision') : subjects.request('decision', 'make');
+              const run = await drive(nc, subject, c.body, c.callers, Math.ceil(c.requests / slices));
+              const key = `${r.build.name}|${c.case}|${c.callers}`;
+              const acc = samples.get(key) ?? { latencies: [], elapsedMs: 0, requests: 0 };
+              acc.latencies.push(...run.latencies);
+              acc.elapsedMs += run.elapsedMs;
+              acc.requests += run.latencies.length;
+              samples.set(key, acc);
+            }
+          }
         }
+      } finally {
+        await Promise.all(children.map(stop));
       }
     }
   } finally {
