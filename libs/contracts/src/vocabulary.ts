@@ -67,3 +67,6 @@ export interface LedgerCommand {
    */
   firstOutstanding?: number;
 }
+
+export const CONSTRAINT_OPERATORS = ['lt', 'lte', 'gt', 'gte', 'eq', 'neq'] as const;
+export type ConstraintOperator = (typeof CONSTRAINT_OPERATORS)[number];

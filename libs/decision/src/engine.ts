@@ -7,7 +7,7 @@ import { applyConstraints, type ConstraintOutcome } from './mcda/constraints';
 import { buildPlan } from './plan';
 import { quorumNotApplied } from './quorum';
 import type { BiasReport, DecisionResult } from './result';
-import type { BiasCorrectionMode, DecisionAlternative, DecisionRequest } from './types';
+import type { BiasCorrectionMode, DecisionAlternative, DecisionRequest, DecisionRequestInput } from './types';
 import { validateRequest, type Problem } from './validate';
 import { decideByVote, type VoteVerdict } from './vote';
 
@@ -124,7 +124,7 @@ function noFeasibleAlternative(
   };
 }
 
-export function makeDecision(request: DecisionRequest, options: DecideOptions): DecisionResult {
+export function makeDecision(request: DecisionRequestInput, options: DecideOptions): DecisionResult {
   const now = new Date(options?.now ?? Number.NaN).getTime();
   if (Number.isNaN(now))
     throw new DecisionValidationError([{ path: 'now', message: 'must be a readable clock reading' }]);

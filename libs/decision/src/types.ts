@@ -112,7 +112,9 @@ export interface DecisionCriterionSpec {
   direction?: CriterionDirection;
 }
 
-export type ConstraintOperator = 'lt' | 'lte' | 'gt' | 'gte' | 'eq' | 'neq';
+import type { ConstraintOperator } from '@ossa/contracts/vocabulary';
+
+export type { ConstraintOperator };
 
 export interface DecisionConstraint {
   id?: string;
@@ -176,6 +178,19 @@ export interface AnalysisSpec {
   /** Saaty pairwise matrix over the criteria in the order of `criteria[]`. */
   pairwise?: { criteria: number[][] };
 }
+
+/**
+ * An alternative as it arrives on the wire: its open-ended lists (risks, benefits, dependencies) are checked
+ * element by element by the core itself, so they come in as unknown[].
+ */
+export type DecisionAlternativeInput = Omit<DecisionAlternative, 'risks' | 'benefits' | 'dependencies'> & {
+  risks?: unknown[];
+  benefits?: unknown[];
+  dependencies?: unknown[];
+};
+
+/** What makeDecision accepts: a request before the core's own checks (the wire DTO is assignable to it). */
+export type DecisionRequestInput = Omit<DecisionRequest, 'alternatives'> & { alternatives: DecisionAlternativeInput[] };
 
 export interface DecisionRequest {
   id: string;

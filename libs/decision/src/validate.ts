@@ -15,6 +15,7 @@ import {
   type DecisionConstraint,
   type DecisionRequest,
   type Stakeholder,
+  type DecisionRequestInput,
 } from './types';
 
 export interface CriterionModel {
@@ -307,7 +308,9 @@ function checkRest(request: DecisionRequest, p: Problems): void {
 }
 
 /** Validates the request and returns it in canonical form; throws DecisionValidationError naming every bad field. */
-export function validateRequest(request: DecisionRequest): Problem {
+export function validateRequest(input: DecisionRequestInput): Problem {
+  // Read as the checked form; every field below is checked before the returned Problem is built from it.
+  const request: DecisionRequest = input as DecisionRequest;
   const p = new Problems();
   if (typeof request !== 'object' || request === null)
     throw new DecisionValidationError([{ path: '', message: 'must be an object' }]);

@@ -17,7 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { ANALYSIS_METHODS, BIAS_CORRECTION_MODES, DECISION_CRITERIA, VOTING_SYSTEMS } from '../vocabulary';
+import { ANALYSIS_METHODS, BIAS_CORRECTION_MODES, CONSTRAINT_OPERATORS, DECISION_CRITERIA, VOTING_SYSTEMS, type ConstraintOperator } from '../vocabulary';
 
 // The enumerations are the decision core's: one list serves validation and the algorithms.
 export { ANALYSIS_METHODS, BIAS_CORRECTION_MODES, DECISION_CRITERIA, VOTING_SYSTEMS };
@@ -108,7 +108,7 @@ export class DecisionCriterionDto {
 export class DecisionConstraintDto {
   @IsOptional() @IsString() id?: string;
   @Matches(SNAKE, { message: SNAKE_MESSAGE }) criterion!: string;
-  @IsIn(['lt', 'lte', 'gt', 'gte', 'eq', 'neq']) operator!: string;
+  @IsIn(CONSTRAINT_OPERATORS) operator!: ConstraintOperator;
   @IsNumber() value!: number;
   @IsOptional() @IsBoolean() hard?: boolean;
   @IsOptional() @IsString() description?: string;

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { DecisionError, makeDecision, type DecisionRequest, type DecisionResult } from '@ossa/decision';
+import { DecisionError, makeDecision, type DecisionResult } from '@ossa/decision';
 import { DecisionRequestDto, EVENT_NAMES, OssaError, type ErrorDetail, type LedgerRecord } from '@ossa/contracts';
 import { EventPublisher, LedgerClient, onChannel } from '@ossa/messaging';
 import { BallotCollector, type CollectionReport } from './ballot-collector';
@@ -52,7 +52,7 @@ export class DecisionController {
     }
     let result: DecisionResult;
     try {
-      result = makeDecision({ ...(decisionRequest as unknown as DecisionRequest), ballots }, { now: Date.now() });
+      result = makeDecision({ ...decisionRequest, ballots }, { now: Date.now() });
     } catch (err) {
       if (err instanceof DecisionError) {
         this.metrics.failed(err.code);
