@@ -24,6 +24,14 @@ export type {
   TestingBugs,
 } from './raft/types';
 export { decodeConfChange, encodeConfChange } from './raft/membership';
+export {
+  checkPeerMessage,
+  PEER_DROP_REASONS,
+  type PeerCheck,
+  type PeerCheckContext,
+  type PeerDropReason,
+} from './raft/peer-message';
+export { CatchUpCompactor, type CompactionPolicy } from './raft/compaction';
 
 export { Ledger, decodeCommand, encodeCommand, type LedgerOptions } from './ledger/ledger';
 export type { LedgerCommand, LedgerOp, LedgerResult } from './ledger/types';

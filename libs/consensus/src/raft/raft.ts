@@ -81,6 +81,8 @@ export class Raft {
       checkQuorum: config.checkQuorum ?? false,
       maxInflight: config.maxInflight ?? 256,
       maxEntriesPerMessage: config.maxEntriesPerMessage ?? 64,
+      maxSizePerMsg: config.maxSizePerMsg ?? 1024 * 1024,
+      snapshotRetryTicks: config.snapshotRetryTicks ?? config.electionTick * 10,
       maxCommittedPerReady: config.maxCommittedPerReady ?? 1024,
       testingBugs: config.testingBugs,
     };
@@ -177,6 +179,17 @@ export class Raft {
     return ok(undefined);
   }
 
+  /**
+   * The host tells how sending a snapshot to `to` went (etcd's ReportSnapshot): on failure the follower is
+   * probed again at once instead of waiting out snapshotRetryTicks.
+   */
+  reportSnapshot(to: NodeId, failed: boolean): void {
+    const pr = this.progress.get(to);
+    if (this.role !== 'leader' || !pr || pr.state !== 'snapshot') return;
+    if (failed) pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+  }
+
   /** Folds entries up to `index` (already applied) into a snapshot holding `data`; the host persists it. */
   compact(index: number, data: Uint8Array): Result<Snapshot> {
     if (index <= this.log.snapshotIndex) {
@@ -254,7 +267,8 @@ export class Raft {
 
   status(): RaftStatus {
     const progress: RaftStatus['progress'] = {};
-    for (const [id, pr] of this.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state };
+    for (const [id, pr] of this.progress)
+      progress[id] = { match: pr.match, next: pr.next, state: pr.state, pendingSnapshot: pr.pendingSnapshot };
     return {
       id: this.id,
       term: this.term,
