@@ -3,10 +3,11 @@
 import { fail, ok, RaftError, type Result } from './errors';
 import { campaign } from './election';
 import {
-  applyConfChange,
   confStateAt,
   decodeConfChange,
   encodeConfChange,
+  followLogConfiguration,
+  onConfChangeCommitted,
   pruneConfHistory,
   validateConfChange,
 } from './membership';
@@ -94,7 +95,11 @@ export class Raft {
     const initial = snapshot ? snapshot.metadata.confState.voters : config.voters;
     this.voters = new Set(initial);
     this.confHistory = [{ index: this.log.snapshotIndex, voters: [...initial] }];
-    this.applyConfChangesIn(this.log.snapshotIndex + 1, this.log.committed);
+    // The configuration in force is the latest one in the log, committed or not (thesis §4.1): it never
+    // depends on how far the persisted commit index got.
+    const logged = this.log.slice(this.log.firstIndex(), this.log.lastIndex() + 1) ?? [];
+    if (logged.length > 0) followLogConfiguration(this, logged);
+    this.log.onAppend = (entries) => followLogConfiguration(this, entries);
     this.term = hardState.term;
     this.vote = hardState.vote;
     this.becomeFollower(hardState.term, null);
@@ -359,7 +364,7 @@ export class Raft {
   commitTo(index: number): boolean {
     const before = this.log.committed;
     if (!this.log.commitTo(index)) return false;
-    if (this.applyConfChangesIn(before + 1, this.log.committed)) maybeCommit(this);
+    this.confChangesCommitted(before + 1, this.log.committed);
     if (this.role === 'leader' && this.log.term(this.log.committed) === this.term) releaseDeferredReads(this);
     return true;
   }
@@ -388,16 +393,10 @@ export class Raft {
     });
   }
 
-  /** Returns whether any membership change was applied (the quorum may have changed). */
-  private applyConfChangesIn(lo: number, hi: number): boolean {
-    if (hi < lo) return false;
-    let changed = false;
-    for (const e of this.log.slice(lo, hi + 1) ?? []) {
-      if (e.type !== 'confChange') continue;
-      applyConfChange(this, decodeConfChange(e.data), e.index);
-      changed = true;
-    }
-    return changed;
+  private confChangesCommitted(lo: number, hi: number): void {
+    if (hi < lo) return;
+    for (const e of this.log.slice(lo, hi + 1) ?? [])
+      if (e.type === 'confChange') onConfChangeCommitted(this, decodeConfChange(e.data));
   }
 }
 
