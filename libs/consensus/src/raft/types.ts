@@ -129,6 +129,10 @@ export interface TestingBugs {
   commitRule?: boolean;
   /** Grant votes without the candidate-log-up-to-date check (violates §5.4.1). */
   voteRule?: boolean;
+  /** Serve ReadIndex before the leader has committed an entry of its term (violates thesis §6.4 step 1). */
+  readIndexNoNoopWait?: boolean;
+  /** Serve ReadIndex without a heartbeat round acknowledged by a majority (violates thesis §6.4 step 3). */
+  readIndexNoQuorum?: boolean;
 }
 
 export interface RaftConfig {

@@ -19,6 +19,10 @@ export interface ReplicaContext {
   ledgerOptions: LedgerOptions;
   /** Decides whether the replica crashes after persisting a Ready but before sending its messages. */
   crashPoint(replica: SimReplica, rd: Ready, commitAdvanced: boolean): boolean;
+  /** Decides whether the replica crashes after applying committed entries first, before persisting and sending. */
+  crashAfterApply(replica: SimReplica): boolean;
+  /** Decides whether a write is cut short: how many of the Ready's entries reach the store (then it crashes). */
+  tornWrite(replica: SimReplica, rd: Ready): number | null;
 }
 
 interface PendingRead {
@@ -142,25 +146,32 @@ export class SimReplica {
         checker.onLeader(this.id, this.core.term, this.logView());
       }
     }
+    // The service's rule: committed entries this store already holds are applied (clients answered) before
+    // the new entries are written and messages sent (services/consensus replica-node.ts, applyFirst).
+    const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1]?.index ?? 0;
+    const applyFirst =
+      !rd.snapshot &&
+      lastCommitted > 0 &&
+      lastCommitted <= this.store.lastIndex() &&
+      this.store.term(lastCommitted) === rd.committedEntries[rd.committedEntries.length - 1].term &&
+      (rd.entries.length === 0 || rd.entries[0].index > lastCommitted);
+    if (applyFirst) {
+      this.checkCommit(lastCommitted);
+      for (const e of rd.committedEntries) this.apply(e);
+      if (this.ctx.crashAfterApply(this)) return;
+    }
     if (rd.snapshot) this.store.saveSnapshot(rd.snapshot);
+    const torn = this.ctx.tornWrite(this, rd);
+    if (torn !== null) {
+      if (torn > 0) this.store.append(rd.entries.slice(0, torn));
+      return;
+    }
     if (rd.entries.length > 0) {
       this.store.append(rd.entries);
       checker.onPersist(this.id, rd.entries, this.storeView());
     }
     if (rd.hardState) this.store.saveHardState(rd.hardState);
-    const commit = rd.hardState?.commit ?? this.seenCommit;
-    const commitAdvanced = commit > this.seenCommit;
-    if (commitAdvanced) {
-      checker.onCommit(
-        this.id,
-        this.seenCommit + 1,
-        commit,
-        this.core.term,
-        this.storeView(),
-        this.ctx.leaders(),
-      );
-      this.seenCommit = commit;
-    }
+    const commitAdvanced = this.checkCommit(rd.hardState?.commit ?? this.seenCommit) || applyFirst;
     if (this.ctx.crashPoint(this, rd, commitAdvanced)) return;
     for (const m of rd.messages) {
       if (m.type === 'installSnapshot') this.ctx.stats.snapshotsSent++;
@@ -170,7 +181,7 @@ export class SimReplica {
       this.ledger = Ledger.restore(rd.snapshot.data, this.ctx.ledgerOptions);
       this.ctx.trace(`${this.id} installs snapshot at ${rd.snapshot.metadata.index}`);
     }
-    for (const e of rd.committedEntries) this.apply(e);
+    if (!applyFirst) for (const e of rd.committedEntries) this.apply(e);
     for (const rs of rd.readStates) {
       const pending = this.pendingReads.get(rs.context);
       if (!pending) continue;
@@ -180,6 +191,21 @@ export class SimReplica {
     this.core.advance(rd);
     this.serveReads();
     this.maybeCompact();
+  }
+
+  /** Checks a commit index the replica reached against what the stores hold; returns whether it advanced. */
+  private checkCommit(commit: number): boolean {
+    if (commit <= this.seenCommit) return false;
+    this.ctx.checker.onCommit(
+      this.id,
+      this.seenCommit + 1,
+      commit,
+      this.core.term,
+      this.storeView(),
+      this.ctx.leaders(),
+    );
+    this.seenCommit = commit;
+    return true;
   }
 
   private apply(e: Entry): void {

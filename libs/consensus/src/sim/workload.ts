@@ -44,6 +44,9 @@ export class Workload {
     clientCount: number,
     private readonly timing: ClientTiming,
     private readonly send: (to: NodeId, req: ClientRequest) => void,
+    private readonly readShare = 0.3,
+    /** Chance that a written value is padded to a few KiB (large values against byte-capped messages). */
+    private readonly largeValueRate = 0,
   ) {
     for (let i = 1; i <= clientCount; i++) this.clients.push(this.newClient(`c${i}`, false));
   }
@@ -112,16 +115,18 @@ export class Workload {
 
   private randomOp(c: Client): Omit<KvOperation, 'id' | 'client' | 'invoke' | 'respond'> {
     const key = this.rng.pick(this.keys);
-    const value = `${c.id}.${c.nextRequestId}`;
+    const name = `${c.id}.${c.nextRequestId}`;
+    const value = this.rng.chance(this.largeValueRate) ? name.padEnd(this.rng.range(1024, 8192), '~') : name;
     const roll = this.rng.next();
-    if (roll < 0.3) return { kind: 'put', key, value };
-    if (roll < 0.6) {
+    if (roll < this.readShare) return { kind: 'read', key };
+    const w = (1 - this.readShare) / 0.7;
+    if (roll < this.readShare + 0.3 * w) return { kind: 'put', key, value };
+    if (roll < this.readShare + 0.6 * w) {
       const seen = c.lastSeen.get(key);
       const expected = this.rng.chance(0.7) && seen !== undefined && seen !== null ? seen : undefined;
       return { kind: 'cas', key, value, expected };
     }
-    if (roll < 0.7) return { kind: 'delete', key };
-    return { kind: 'read', key };
+    return { kind: 'delete', key };
   }
 
   private begin(c: Client, now: number, op: Omit<KvOperation, 'id' | 'client' | 'invoke' | 'respond'>): void {

@@ -6,7 +6,18 @@ type WireSnapshot = Omit<Snapshot, 'data'> & { data: string };
 type WireMessage = Omit<Message, 'entries' | 'snapshot'> & { entries?: WireEntry[]; snapshot?: WireSnapshot };
 
 const toB64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Strict base64 check by a loop: a regular expression over megabytes would backtrack deeply. */
+function isBase64(s: string): boolean {
+  if (s.length % 4 !== 0) return false;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  for (let i = 0; i < s.length - pad; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+    if (!ok) return false;
+  }
+  return true;
+}
 
 export function encodeMessage(m: Message): Uint8Array {
   const wire: WireMessage = {
@@ -46,7 +57,7 @@ export function decodeMessage(bytes: Uint8Array): Decoded {
 function withBytes(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const v = value as Record<string, unknown>;
-  if (typeof v.data !== 'string' || !BASE64.test(v.data)) return v;
+  if (typeof v.data !== 'string' || !isBase64(v.data)) return v;
   return { ...v, data: new Uint8Array(Buffer.from(v.data, 'base64')) };
 }
 
