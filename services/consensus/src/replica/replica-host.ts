@@ -5,7 +5,8 @@ import { MemoryReplicaLog, type LedgerCommand, type ReplicaLog } from '@ossa/con
 import { EVENT_NAMES, OssaError, type LedgerProposeReply } from '@ossa/contracts';
 import { EventPublisher, LOGGER, NatsClient, NatsConnectionService, NoRespondersError, RemoteError, RequestTimeoutError } from '@ossa/messaging';
 import { HealthRegistry, type Logger } from '@ossa/observability';
-import { databaseName, FileReplicaLog, MongoReplicaLog } from '@ossa/persistence';
+import { databaseName } from '@ossa/persistence';
+import { FileReplicaLog, MongoReplicaLog } from '@ossa/replica-log';
 import { ServiceConfig } from '@ossa/runtime';
 import { ConsensusConfig } from './consensus-config';
 import { ConsensusMetrics } from './consensus.metrics';
