@@ -1,6 +1,8 @@
 // Public API of @ossa/consensus: the pure Raft core, the coordination ledger, the ReplicaLog port and
 // its memory adapter, and the deterministic simulator.
 export { Raft } from './raft/raft';
+export { RawNode } from './raft/raw-node';
+export { planReady, type DurableLog, type ReadyStep } from './raft/ready-plan';
 export { RaftError, type RaftErrorCode, type Result } from './raft/errors';
 export type {
   ConfChange,

@@ -77,8 +77,10 @@ export class Simulation {
       testingBugs: options.bugs,
     };
     const compactEvery = rng.pick([8, 20, 50, 100000]);
+    // A catch-up window behind the applied index (etcd's SnapshotCatchUpEntries), sometimes none.
+    const compaction = { snapshotEvery: compactEvery, catchUpEntries: rng.pick([0, 0, 5, 30]) };
     this.trace(
-      `config ${JSON.stringify({ ...config, random: undefined, voters: undefined, compactEvery, faults: this.faults })}`,
+      `config ${JSON.stringify({ ...config, random: undefined, voters: undefined, compaction, faults: this.faults })}`,
     );
     const ctx: ReplicaContext = {
       now: () => this.now,
@@ -95,7 +97,7 @@ export class Simulation {
       leaders: () => this.leaders(),
     };
     this.replicas = this.ids.map(
-      (id) => new SimReplica(id, config, BASE_TICK_RATE * (0.75 + 0.5 * rng.next()), compactEvery, ctx),
+      (id) => new SimReplica(id, config, BASE_TICK_RATE * (0.75 + 0.5 * rng.next()), compaction, ctx),
     );
     const timing = { attemptTimeout: 80, giveUpAfter: 1500, maxThink: 30 };
     const clients = this.faults.name === 'readRace' ? rng.range(4, 6) : rng.range(2, 4);
@@ -184,7 +186,7 @@ export class Simulation {
   }
 
   private converged(): boolean {
-    const applied = this.replicas.map((r) => r.core.log.applied);
+    const applied = this.replicas.map((r) => r.core.appliedIndex());
     if (applied.some((a) => a !== applied[0] || a < this.checker.maxCommitted)) return false;
     const states = this.replicas.map((r) => new TextDecoder().decode(r.ledger.snapshot()));
     if (states.some((s) => s !== states[0])) {
@@ -199,7 +201,10 @@ export class Simulation {
 
   private describeApplied(): string {
     return this.replicas
-      .map((r) => `${r.id}:${r.core.role}/t${r.core.term}/c${r.core.log.committed}/a${r.core.log.applied}`)
+      .map(
+        (r) =>
+          `${r.id}:${r.core.role()}/t${r.core.term()}/c${r.core.commitIndex()}/a${r.core.appliedIndex()}`,
+      )
       .join(' ');
   }
 
@@ -251,7 +256,7 @@ export class Simulation {
     if (this.now > this.chaosSteps) return false;
     const { elected, committed, anyReady, follower } = this.faults.crashPoints;
     const p =
-      replica.core.role !== 'leader'
+      replica.core.role() !== 'leader'
         ? follower
         : rd.softState?.role === 'leader'
           ? elected
@@ -266,7 +271,7 @@ export class Simulation {
 
   /** A leader that applied (and answered clients) before sending: its followers have not heard of the commit. */
   private crashAt(replica: SimReplica, point: 'applied'): boolean {
-    if (this.now > this.chaosSteps || replica.core.role !== 'leader') return false;
+    if (this.now > this.chaosSteps || replica.core.role() !== 'leader') return false;
     if (!this.rng.chance(this.faults.crashPoints[point])) return false;
     this.trace(`${replica.id} crashes after applying, before sending`);
     this.crash(replica, this.rng.range(10, 150));
@@ -344,7 +349,7 @@ export class Simulation {
     if (r.alive) return;
     r.start();
     this.trace(
-      `restart ${id} at term ${r.core.term} commit ${r.core.log.committed} last ${r.core.log.lastIndex()}`,
+      `restart ${id} at term ${r.core.term()} commit ${r.core.commitIndex()} last ${r.core.lastIndex()}`,
     );
     r.drain();
   }
@@ -377,15 +382,15 @@ export class Simulation {
   private currentLeader(): SimReplica | undefined {
     let best: SimReplica | undefined;
     for (const r of this.replicas) {
-      if (r.alive && r.core.role === 'leader' && (!best || r.core.term > best.core.term)) best = r;
+      if (r.alive && r.core.role() === 'leader' && (!best || r.core.term() > best.core.term())) best = r;
     }
     return best;
   }
 
   private leaders(): [NodeId, number, LogView][] {
     return this.replicas
-      .filter((r) => r.alive && r.core.role === 'leader')
-      .map((r) => [r.id, r.core.term, r.logView()]);
+      .filter((r) => r.alive && r.core.role() === 'leader')
+      .map((r) => [r.id, r.core.term(), r.logView()]);
   }
 
   private replica(id: NodeId): SimReplica {

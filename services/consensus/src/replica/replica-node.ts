@@ -5,7 +5,9 @@ import {
   decodeCommand,
   encodeCommand,
   Ledger,
-  Raft,
+  planReady,
+  RawNode,
+  type Entry,
   type LedgerCommand,
   type LedgerResult,
   type Message,
@@ -119,7 +121,7 @@ interface PendingRead {
  * queued and run between Readies, so proposals that arrive while a write is in progress go out together.
  */
 export class ReplicaNode {
-  private raft!: Raft;
+  private raft!: RawNode;
   private ledger = new Ledger();
   private timer?: NodeJS.Timeout;
   private readonly inbox: Array<() => void> = [];
@@ -150,7 +152,7 @@ export class ReplicaNode {
     const { id, peers, heartbeatMs, electionTimeoutMs } = this.options;
     const persisted = await this.options.log.load();
     const tickMs = Math.max(1, Math.floor(heartbeatMs / 5));
-    this.raft = new Raft(
+    this.raft = new RawNode(
       {
         id,
         voters: peers,
@@ -221,7 +223,7 @@ export class ReplicaNode {
   }
 
   private isPeer(id: string): boolean {
-    return id !== this.options.id && (this.peerSet.has(id) || this.raft.voters.has(id));
+    return id !== this.options.id && (this.peerSet.has(id) || this.raft.isVoter(id));
   }
 
   private maxFrame(): number {
@@ -260,11 +262,11 @@ export class ReplicaNode {
   }
 
   get leader(): string | null {
-    return this.raft.leader;
+    return this.raft.leader();
   }
 
   get isLeader(): boolean {
-    return this.raft.role === 'leader';
+    return this.raft.role() === 'leader';
   }
 
   step(message: Message): void {
@@ -274,12 +276,12 @@ export class ReplicaNode {
 
   /** Resolves when some replica leads (or after `timeoutMs`, with the current leader, possibly null). */
   waitForLeader(timeoutMs: number): Promise<string | null> {
-    if (this.raft.leader) return Promise.resolve(this.raft.leader);
+    if (this.raft.leader()) return Promise.resolve(this.raft.leader());
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.leaderWaiters.delete(done);
-        resolve(this.raft.leader);
+        resolve(this.raft.leader());
       };
       const timer = setTimeout(done, timeoutMs);
       this.leaderWaiters.add(done);
@@ -297,14 +299,14 @@ export class ReplicaNode {
         if (list.length) this.writes.set(key, list);
         else this.writes.delete(key);
         done();
-        reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader));
+        reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader()));
       }, timeoutMs);
       waiter.resolve = (o) => (clearTimeout(timer), done(), resolve(o));
       waiter.reject = (e) => (clearTimeout(timer), done(), reject(e));
       if (this.stopped) return waiter.reject(this.stoppedError());
       this.enqueue(() => {
         const r = this.raft.propose(encodeCommand(cmd));
-        if (!r.ok) return waiter.reject(new ReplicaError('NOT_LEADER', r.error.message, this.raft.leader));
+        if (!r.ok) return waiter.reject(new ReplicaError('NOT_LEADER', r.error.message, this.raft.leader()));
         waiter.index = r.value.index;
         waiter.term = r.value.term;
         const list = this.writes.get(key) ?? [];
@@ -321,7 +323,7 @@ export class ReplicaNode {
       const timer = setTimeout(() => {
         this.readContexts.delete(context);
         this.readsAwaitingApply = this.readsAwaitingApply.filter((r) => r.context !== context);
-        reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader));
+        reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader()));
       }, timeoutMs);
       const settle = {
         resolve: (i: number) => (clearTimeout(timer), resolve(i)),
@@ -330,7 +332,7 @@ export class ReplicaNode {
       if (this.stopped) return settle.reject(this.stoppedError());
       this.enqueue(() => {
         const r = this.raft.readIndex(context);
-        if (!r.ok) return settle.reject(new ReplicaError('NOT_LEADER', r.error.message, this.raft.leader));
+        if (!r.ok) return settle.reject(new ReplicaError('NOT_LEADER', r.error.message, this.raft.leader()));
         this.readContexts.set(context, settle);
       });
     }).then((index) => ({ value: this.ledger.get(key), index }));
@@ -362,41 +364,46 @@ export class ReplicaNode {
     if (this.inbox.length > 0 && !this.stopped) void this.drain();
   }
 
+  /** Runs the core's plan for this Ready: the same steps, in the same order, as the simulator. */
   private async handleReady(rd: Ready): Promise<void> {
     const log = this.options.log;
-    // Committed entries this log already holds durably are applied (and their clients answered) before this
-    // Ready's new entries are written: they are committed by a majority and durable here, and new entries
-    // never overwrite committed ones. Under steady load this takes one disk write off every commit's path.
-    const lastCommitted =
-      rd.committedEntries.length > 0 ? rd.committedEntries[rd.committedEntries.length - 1].index : 0;
-    const applyFirst =
-      !rd.snapshot &&
-      lastCommitted > 0 &&
-      lastCommitted <= this.persistedLast &&
-      (rd.entries.length === 0 || rd.entries[0].index > lastCommitted);
-    if (applyFirst) this.applyCommitted(rd);
-    if (rd.snapshot) {
-      await log.saveSnapshot(rd.snapshot);
-      this.persistedLast = Math.max(this.persistedLast, rd.snapshot.metadata.index);
+    const raft = this.raft;
+    // Below the first unstable entry the core's log is what the replica log holds.
+    const durable = { lastIndex: this.persistedLast, term: (i: number) => raft.logTerm(i) };
+    for (const step of planReady(rd, durable)) {
+      switch (step.kind) {
+        case 'apply':
+          this.applyCommitted(step.entries);
+          break;
+        case 'persist':
+          if (step.snapshot) {
+            await log.saveSnapshot(step.snapshot);
+            this.persistedLast = Math.max(this.persistedLast, step.snapshot.metadata.index);
+          }
+          // Entries and hard state are written together (a file log puts both in one write and one sync).
+          await Promise.all([
+            step.entries.length > 0 ? log.append(step.entries) : undefined,
+            step.hardState ? log.saveHardState(step.hardState) : undefined,
+          ]);
+          if (step.entries.length > 0) this.persistedLast = step.entries[step.entries.length - 1].index;
+          break;
+        case 'send':
+          for (const m of step.messages) this.send(m);
+          break;
+        case 'restore':
+          this.ledger = Ledger.restore(step.snapshot.data);
+          this.compactor.reset();
+          break;
+        case 'finish':
+          this.finishReady(rd);
+          break;
+      }
     }
-    // Entries and hard state are written together (a file log puts both in one write and one sync).
-    await Promise.all([
-      rd.entries.length > 0 ? log.append(rd.entries) : undefined,
-      rd.hardState ? log.saveHardState(rd.hardState) : undefined,
-    ]);
-    if (rd.entries.length > 0) this.persistedLast = rd.entries[rd.entries.length - 1].index;
-    for (const m of rd.messages) this.send(m);
-    if (rd.snapshot) {
-      this.ledger = Ledger.restore(rd.snapshot.data);
-      this.compactor.reset();
-    }
-    if (!applyFirst) this.applyCommitted(rd);
-    this.finishReady(rd);
-    const due = this.compactor.afterApply(this.raft.log.applied, this.raft.log.snapshotIndex, () =>
+    const due = this.compactor.afterApply(raft.appliedIndex(), raft.snapshotIndex(), () =>
       this.ledger.snapshot(),
     );
     if (due) {
-      const snap = this.raft.compact(due.index, due.data);
+      const snap = raft.compact(due.index, due.data);
       if (snap.ok) await log.saveSnapshot(snap.value);
     }
   }
@@ -419,8 +426,8 @@ export class ReplicaNode {
     }
   }
 
-  private applyCommitted(rd: Ready): void {
-    for (const e of rd.committedEntries) {
+  private applyCommitted(entries: Entry[]): void {
+    for (const e of entries) {
       if (e.type !== 'normal') continue;
       this.failOverwritten(e.index, e.term);
       const result = this.ledger.applyEntry(e.data, e.index);
@@ -450,7 +457,7 @@ export class ReplicaNode {
           new ReplicaError(
             'DROPPED',
             `proposal at index ${index} was overwritten by term ${term}; retry on the leader`,
-            this.raft.leader,
+            this.raft.leader(),
           ),
         );
         return false;
@@ -464,8 +471,8 @@ export class ReplicaNode {
   private failProposalsOfEndedTerm(): void {
     const err = new ReplicaError(
       'DROPPED',
-      `leadership of term ${this.raft.term} ended before the proposal committed; retry on the new leader`,
-      this.raft.leader,
+      `leadership of term ${this.raft.term()} ended before the proposal committed; retry on the new leader`,
+      this.raft.leader(),
     );
     for (const list of this.writes.values()) for (const w of list) w.reject(err);
     this.writes.clear();
@@ -479,7 +486,7 @@ export class ReplicaNode {
       this.readsAwaitingApply.push({ context: rs.context, index: rs.index, resolve: pending.resolve });
     }
     this.raft.advance(rd);
-    const applied = this.raft.log.applied;
+    const applied = this.raft.appliedIndex();
     const still: PendingRead[] = [];
     for (const r of this.readsAwaitingApply) {
       if (r.index <= applied) r.resolve(r.index);
@@ -490,7 +497,7 @@ export class ReplicaNode {
       if (this.role === 'leader' && rd.softState.role !== 'leader') this.failProposalsOfEndedTerm();
       if (rd.softState.role !== this.role || rd.softState.leader) {
         this.role = rd.softState.role;
-        this.options.onRoleChange?.(rd.softState.role, this.raft.term, rd.softState.leader);
+        this.options.onRoleChange?.(rd.softState.role, this.raft.term(), rd.softState.leader);
       }
       if (rd.softState.leader) for (const w of [...this.leaderWaiters]) w();
     }
