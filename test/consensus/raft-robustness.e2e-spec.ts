@@ -1,7 +1,7 @@
 // Consensus that nothing can wedge: forged peer traffic from a client that is not a replica, and a follower
 // that misses megabytes of entries at the contract's value limit, against replicas as separate processes.
 import type { ErrorEnvelope, LedgerProposeReply } from '@ossa/contracts';
-import { httpGet, isErrorEnvelope, useCluster, type ConsensusCluster } from '@ossa/testing';
+import { httpGet, isErrorEnvelope, useCluster, waitFor, type ConsensusCluster } from '@ossa/testing';
 
 jest.setTimeout(180_000);
 
@@ -120,7 +120,13 @@ describe('Raft replicas: a follower that misses megabytes of 250 KiB values catc
     const { leader, follower } = await isolateFollower();
     for (let i = 0; i < 24; i++) await put(cluster, `window-${i}`, big(i), leader);
     const lagging = await cluster.status(follower);
+    const leaderStatus = await cluster.status(leader);
     await cluster.heal();
+    await waitFor(
+      async () => (await cluster.status(follower)).appliedIndex >= leaderStatus.commitIndex,
+      90_000,
+      250,
+    );
     const last = await cluster.read('window-23', follower);
     expect(last).toMatchObject({ value: big(23) });
     const caughtUp = await cluster.status(follower);
@@ -143,6 +149,13 @@ describe('Raft replicas: a follower that misses megabytes of 250 KiB values catc
     const leaderStatus = await cluster.status(leader);
     expect(leaderStatus.firstLogIndex).toBeGreaterThan((await cluster.status(follower)).lastLogIndex + 1);
     await cluster.heal();
+    // Installing a snapshot of tens of megabytes (fsync'd) takes seconds on a loaded machine: wait for the
+    // follower to report it has applied the leader's commit point, then read through it.
+    await waitFor(
+      async () => (await cluster.status(follower)).appliedIndex >= leaderStatus.commitIndex,
+      90_000,
+      250,
+    );
     expect(await cluster.read('snap-small-139', follower)).toMatchObject({ value: 's139' });
     expect(await cluster.read('snap-big-23', follower)).toMatchObject({ value: big(24) });
     const statuses = await Promise.all(cluster.ids.map((id) => cluster.status(id)));

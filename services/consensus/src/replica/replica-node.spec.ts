@@ -5,12 +5,13 @@ import { encodeMessage } from './wire';
 
 const ids = ['r1', 'r2', 'r3'];
 
-/** Three nodes wired through an in-process transport; `cut` drops frames, `failSends` makes publish throw. */
+/** Three nodes wired through an in-process transport; `failSendsFrom` makes a node's publishes throw. */
 function cluster(
   opts: {
     maxPayload?: number;
     logFor?: (id: string) => MemoryReplicaLog;
     onFatal?: (e: unknown) => void;
+    snapshotEvery?: number;
   } = {},
 ) {
   const nodes = new Map<string, ReplicaNode>();
@@ -23,7 +24,7 @@ function cluster(
       log: opts.logFor?.(id) ?? new MemoryReplicaLog(),
       electionTimeoutMs: 60,
       heartbeatMs: 15,
-      snapshotEvery: 100_000,
+      snapshotEvery: opts.snapshotEvery ?? 100_000,
       onFatal: opts.onFatal,
       snapshotCatchUpEntries: 10,
       maxPayload: opts.maxPayload,
@@ -171,6 +172,33 @@ describe('ReplicaNode: messages bounded in bytes', () => {
         Buffer.from(bytes),
       ]);
       expect(nodes.get('r1')!.receive(fragment)).toMatchObject({ reason: 'unknown_sender' });
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+});
+
+describe('ReplicaNode: a lagging follower catches up', () => {
+  it('past the catch-up window through a snapshot sent in fragments, then the entries after it', async () => {
+    const { nodes, frames } = cluster({ maxPayload: 64 * 1024, snapshotEvery: 20 });
+    const leader = await startAll(nodes);
+    try {
+      const lagging = [...nodes.values()].find((n) => n !== leader)!;
+      const others = ids.filter((id) => id !== lagging.status().replicaId);
+      lagging.isolate(others);
+      for (const n of nodes.values()) if (n !== lagging) n.isolate([lagging.status().replicaId]);
+      const big = 'y'.repeat(100 * 1024);
+      for (let i = 0; i < 45; i++)
+        await leader.propose({ op: 'put', key: `k${i}`, value: i % 5 === 0 ? big : `v${i}` }, 5000);
+      expect(leader.status().firstLogIndex).toBeGreaterThan(lagging.status().lastLogIndex + 1);
+      const before = frames.sent;
+      for (const n of nodes.values()) n.isolate([]);
+      expect(await lagging.waitForLeader(5000)).not.toBeNull();
+      const read = await lagging.read('k44', 5000);
+      expect(read.value).toBe('v44');
+      // The snapshot (over 900 KiB of values) cannot fit one 64 KiB frame: it went in fragments.
+      expect(frames.sent - before).toBeGreaterThan(15);
+      expect((await lagging.read('k40', 5000)).value).toBe(big);
     } finally {
       await stopAll(nodes);
     }
