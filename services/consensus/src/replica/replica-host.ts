@@ -10,7 +10,8 @@ import { FileReplicaLog, MongoReplicaLog } from '@ossa/replica-log';
 import { ServiceConfig } from '@ossa/runtime';
 import { ConsensusConfig } from './consensus-config';
 import { ConsensusMetrics } from './consensus.metrics';
-import { LocalSession, ReplicaError, ReplicaNode } from './replica-node';
+import { LocalSession } from './local-session';
+import { ReplicaError, ReplicaNode } from './replica-node';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
