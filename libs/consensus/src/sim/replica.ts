@@ -125,8 +125,9 @@ export class SimReplica {
         });
       this.pendingReads.set(context, { clientId: req.clientId, opId: req.opId, key: req.key });
     } else {
-      const { kind: op, key, value, expected, clientId, requestId } = req;
-      const r = this.core.propose(encodeCommand({ op, key, value, expected, clientId, requestId }));
+      const { kind: op, key, value, expected, clientId, requestId, firstOutstanding } = req;
+      const cmd = { op, key, value, expected, clientId, requestId, firstOutstanding };
+      const r = this.core.propose(encodeCommand(cmd));
       if (!r.ok)
         return this.ctx.respond({ clientId, opId: req.opId, ok: false, leaderHint: this.core.leader() });
       this.pendingWrites.set(`${clientId}#${requestId}`, req.opId);

@@ -110,6 +110,7 @@ export class Simulation {
       (to, req) => this.queueClient(to, req),
       this.faults.readShare,
       rng.pick([0, 0.1]),
+      rng.pick([1, 1, 2, 3]),
     );
   }
 
