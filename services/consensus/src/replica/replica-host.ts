@@ -119,6 +119,8 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     this.logger.error({ err }, `replica ${this.config.REPLICA_ID} stopped: ${reason}; the process exits so it restarts from its log`);
     process.exitCode = 70;
     setImmediate(() => process.kill(process.pid, 'SIGTERM'));
+    // If the graceful shutdown hangs on the failed log, leave anyway.
+    setTimeout(() => process.exit(70), 10_000).unref();
   }
 
   private async openLog(): Promise<ReplicaLog> {

@@ -12,6 +12,7 @@ function cluster(
     logFor?: (id: string) => MemoryReplicaLog;
     onFatal?: (e: unknown) => void;
     snapshotEvery?: number;
+    onLeader?: (id: string) => void;
   } = {},
 ) {
   const nodes = new Map<string, ReplicaNode>();
@@ -26,6 +27,7 @@ function cluster(
       heartbeatMs: 15,
       snapshotEvery: opts.snapshotEvery ?? 100_000,
       onFatal: opts.onFatal,
+      onRoleChange: (role) => role === 'leader' && opts.onLeader?.(id),
       snapshotCatchUpEntries: 10,
       maxPayload: opts.maxPayload,
       transport: {
@@ -199,6 +201,33 @@ describe('ReplicaNode: a lagging follower catches up', () => {
       // The snapshot (over 900 KiB of values) cannot fit one 64 KiB frame: it went in fragments.
       expect(frames.sent - before).toBeGreaterThan(15);
       expect((await lagging.read('k40', 5000)).value).toBe(big);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+});
+
+describe('ReplicaNode: a proposal whose term ended fails at once (thesis §6.3)', () => {
+  it('rejects with the retryable DROPPED when its leader is deposed, long before the request timeout', async () => {
+    let newLeader: (id: string) => void = () => undefined;
+    const { nodes } = cluster({ onLeader: (id) => newLeader(id) });
+    const old = await startAll(nodes);
+    try {
+      const oldId = old.status().replicaId;
+      const elected = new Promise<void>((resolve) => (newLeader = (id) => id !== oldId && resolve()));
+      const others = ids.filter((id) => id !== oldId);
+      old.isolate(others);
+      for (const id of others) nodes.get(id)!.isolate([oldId]);
+      const started = Date.now();
+      const pending = old.propose({ op: 'put', key: 'lost', value: 'x' }, 30_000).then(
+        () => 'committed',
+        (e: { code: string }) => e.code,
+      );
+      // The majority elects another leader; healing lets the old one hear of the newer term.
+      await elected;
+      for (const n of nodes.values()) n.isolate([]);
+      expect(await pending).toBe('DROPPED');
+      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await stopAll(nodes);
     }
