@@ -34,7 +34,7 @@ const layers = [
     },
   })),
   {
-    files: ['libs/{messaging,observability,persistence,runtime}/src/**/*.ts'],
+    files: ['libs/{messaging,observability,persistence,replica-log,runtime}/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/services/**'], message: 'Plumbing libs never import a service.' }] }],
     },

@@ -2,7 +2,7 @@
 // then the documents a crash can leave behind and how opening the log cleans them up.
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
-import { MongoReplicaLog } from '@ossa/persistence';
+import { MongoReplicaLog } from '@ossa/replica-log';
 import { mongoUrlOrWarn } from '@ossa/testing';
 import type { Entry, Snapshot } from '@ossa/consensus';
 import { describeReplicaLogConformance } from '@ossa/consensus';

@@ -15,7 +15,9 @@ export interface ReplicaStatus {
   commitIndex: number;
   appliedIndex: number;
   lastLogIndex: number;
+  firstLogIndex: number;
   peers: string[];
+  loop?: { state: string; reason?: string };
 }
 
 export interface LeaderLog {

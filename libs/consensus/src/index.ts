@@ -1,6 +1,8 @@
 // Public API of @ossa/consensus: the pure Raft core, the coordination ledger, the ReplicaLog port and
 // its memory adapter, and the deterministic simulator.
 export { Raft } from './raft/raft';
+export { RawNode } from './raft/raw-node';
+export { planReady, type DurableLog, type ReadyStep } from './raft/ready-plan';
 export { RaftError, type RaftErrorCode, type Result } from './raft/errors';
 export type {
   ConfChange,
@@ -24,6 +26,14 @@ export type {
   TestingBugs,
 } from './raft/types';
 export { decodeConfChange, encodeConfChange } from './raft/membership';
+export {
+  checkPeerMessage,
+  PEER_DROP_REASONS,
+  type PeerCheck,
+  type PeerCheckContext,
+  type PeerDropReason,
+} from './raft/peer-message';
+export { CatchUpCompactor, type CompactionPolicy } from './raft/compaction';
 
 export { Ledger, decodeCommand, encodeCommand, type LedgerOptions } from './ledger/ledger';
 export type { LedgerCommand, LedgerOp, LedgerResult } from './ledger/types';

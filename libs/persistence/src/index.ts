@@ -1,3 +1,2 @@
 export { PersistenceModule, databaseName, type PersistenceOptions } from './persistence.module';
 export { mongoHealthCheck } from './mongo-health';
-export * from './replica-log';

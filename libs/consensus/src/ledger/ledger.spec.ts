@@ -78,7 +78,14 @@ describe('Client sessions (thesis §6.3)', () => {
   it('a client with many requests in flight has each applied once, in whatever order they commit', () => {
     // Requests 1–3 sent together (first outstanding 1); 3 commits first, then 1, then a retry of 3, then 2.
     const l = new Ledger();
-    const c = (requestId: number, key: string, firstOutstanding = 1) => ({ op: 'cas' as const, key, value: `v${requestId}`, clientId: 'c', requestId, firstOutstanding });
+    const c = (requestId: number, key: string, firstOutstanding = 1) => ({
+      op: 'cas' as const,
+      key,
+      value: `v${requestId}`,
+      clientId: 'c',
+      requestId,
+      firstOutstanding,
+    });
     expect(l.apply(c(3, 'k3'), 1)).toMatchObject({ applied: true, value: 'v3' });
     expect(l.apply(c(1, 'k1'), 2)).toMatchObject({ applied: true, value: 'v1' });
     expect(l.apply(c(3, 'k3'), 3)).toMatchObject({ applied: true, value: 'v3', duplicate: true });
@@ -105,12 +112,27 @@ describe('Client sessions (thesis §6.3)', () => {
     l.apply({ op: 'put', key: 'k', value: '1', clientId: 'c1', requestId: 1 }, 1);
     l.apply({ op: 'put', key: 'k', value: '2', clientId: 'c2', requestId: 1 }, 2);
     l.apply({ op: 'put', key: 'k', value: '3', clientId: 'c3', requestId: 1 }, 3);
-    expect(
-      l.apply({ op: 'put', key: 'k', value: '1', clientId: 'c1', requestId: 1 }, 4).duplicate,
-    ).toBeUndefined();
     expect(l.apply({ op: 'put', key: 'k', value: '3', clientId: 'c3', requestId: 1 }, 5).duplicate).toBe(
       true,
     );
+  });
+
+  it('refuses a request on an evicted session instead of applying it a second time (thesis §6.3)', () => {
+    // "If a client's session has expired ... the request is rejected" rather than risk a second execution.
+    const l = new Ledger({ maxSessions: 2 });
+    l.apply({ op: 'cas', key: 'k', value: '1', clientId: 'c1', requestId: 1 }, 1);
+    l.apply({ op: 'put', key: 'x', value: '2', clientId: 'c2', requestId: 1 }, 2);
+    l.apply({ op: 'put', key: 'x', value: '3', clientId: 'c3', requestId: 1 }, 3);
+    const retry = l.apply({ op: 'cas', key: 'k', value: '1', clientId: 'c1', requestId: 1 }, 4);
+    expect(retry).toEqual({ applied: false, value: '1', sessionExpired: true });
+    // The expiry survives a snapshot, so a restarted replica answers the same.
+    const restored = Ledger.restore(l.snapshot(), { maxSessions: 2 });
+    expect(restored.apply({ op: 'put', key: 'k', value: '9', clientId: 'c1', requestId: 2 }, 5)).toEqual({
+      applied: false,
+      value: '1',
+      sessionExpired: true,
+    });
+    expect(restored.get('k')).toBe('1');
   });
 });
 

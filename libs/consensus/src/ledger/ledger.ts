@@ -18,6 +18,8 @@ export const MAX_ANSWERS_PER_SESSION = 4096;
 export interface LedgerOptions {
   /** Sessions kept before the least recently used one is evicted. */
   maxSessions?: number;
+  /** Ids of evicted sessions remembered so their requests get an explicit expiry. Default 10 × maxSessions. */
+  maxExpiredSessions?: number;
   /** Deliberate bug for the simulator: apply retried requests again instead of answering from the session. */
   testingIgnoreSessions?: boolean;
 }
@@ -25,12 +27,16 @@ export interface LedgerOptions {
 export class Ledger {
   private kv = new Map<string, string>();
   private sessions = new Map<string, LedgerSession>();
+  /** Client ids whose session was evicted (oldest first): a request on one would risk a second application. */
+  private expired = new Set<string>();
   private readonly maxSessions: number;
+  private readonly maxExpired: number;
   private readonly ignoreSessions: boolean;
   appliedIndex = 0;
 
   constructor(options: LedgerOptions = {}) {
     this.maxSessions = options.maxSessions ?? 10_000;
+    this.maxExpired = options.maxExpiredSessions ?? this.maxSessions * 10;
     this.ignoreSessions = options.testingIgnoreSessions === true;
   }
 
@@ -47,6 +53,9 @@ export class Ledger {
     this.appliedIndex = Math.max(this.appliedIndex, index);
     const session: LedgerSession | undefined =
       cmd.clientId !== undefined && !this.ignoreSessions ? this.sessions.get(cmd.clientId) : undefined;
+    // Thesis §6.3: a request on an expired session is refused, since it may already have applied once.
+    if (!session && cmd.clientId !== undefined && !this.ignoreSessions && this.expired.has(cmd.clientId))
+      return { applied: false, value: this.get(cmd.key), sessionExpired: true };
     if (session && cmd.requestId !== undefined) {
       if (session.requestId === cmd.requestId) return { ...session.result, duplicate: true };
       const answered = session.answers?.find(([id]) => id === cmd.requestId);
@@ -70,10 +79,17 @@ export class Ledger {
       }
       this.sessions.delete(cmd.clientId);
       this.sessions.set(cmd.clientId, next);
-      if (this.sessions.size > this.maxSessions)
-        this.sessions.delete(this.sessions.keys().next().value as string);
+      if (this.sessions.size > this.maxSessions) this.evictOldestSession();
     }
     return result;
+  }
+
+  private evictOldestSession(): void {
+    const oldest = this.sessions.keys().next().value as string;
+    this.sessions.delete(oldest);
+    this.expired.add(oldest);
+    if (this.expired.size > this.maxExpired)
+      this.expired.delete(this.expired.values().next().value as string);
   }
 
   /** Applies a raw entry payload; empty payloads (leader no-ops) change nothing and return null. */
@@ -108,7 +124,8 @@ export class Ledger {
   snapshot(): Uint8Array {
     const kv = [...this.kv.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const sessions = [...this.sessions.entries()];
-    return encoder.encode(JSON.stringify({ appliedIndex: this.appliedIndex, kv, sessions }));
+    const expired = [...this.expired];
+    return encoder.encode(JSON.stringify({ appliedIndex: this.appliedIndex, kv, sessions, expired }));
   }
 
   static restore(data: Uint8Array, options: LedgerOptions = {}): Ledger {
@@ -118,10 +135,12 @@ export class Ledger {
       appliedIndex: number;
       kv: [string, string][];
       sessions: [string, LedgerSession][];
+      expired?: string[];
     };
     ledger.appliedIndex = parsed.appliedIndex;
     ledger.kv = new Map(parsed.kv);
     ledger.sessions = new Map(parsed.sessions);
+    ledger.expired = new Set(parsed.expired ?? []);
     return ledger;
   }
 }

@@ -11,6 +11,8 @@ export interface LedgerResult {
   previous?: string | null;
   /** True when the answer came from the session cache instead of applying again. */
   duplicate?: boolean;
+  /** True when the client's session was evicted: nothing was applied; start a new session (a new clientId). */
+  sessionExpired?: boolean;
 }
 
 export interface LedgerSession {

@@ -1,7 +1,7 @@
-// Single-server membership changes (thesis §4.1), applied when their entry commits; a leader allows one at a time.
+// Single-server membership changes (thesis §4.1), in force once in the log; a leader allows one at a time.
 import { RaftError } from './errors';
 import type { Raft } from './raft';
-import type { ConfChange, ConfState, NodeId } from './types';
+import type { ConfChange, ConfState, Entry, NodeId } from './types';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -29,22 +29,46 @@ export function validateConfChange(voters: Set<NodeId>, cc: ConfChange): RaftErr
   return null;
 }
 
-export function applyConfChange(r: Raft, cc: ConfChange, index: number): void {
-  if (cc.type === 'addNode') r.voters.add(cc.nodeId);
-  else r.voters.delete(cc.nodeId);
-  r.confHistory.push({ index, voters: [...r.voters].sort() });
+/**
+ * Thesis §4.1: "a server always uses the latest configuration in its log, regardless of whether the entry
+ * is committed". Called for every append: drops configurations from truncated entries, adds those of the
+ * appended ones, and sets the voters (and a leader's progress) to the latest.
+ */
+export function followLogConfiguration(r: Raft, entries: Entry[]): void {
+  const first = entries[0].index;
+  const before = r.confHistory.length;
+  r.confHistory = r.confHistory.filter((c, i) => i === 0 || c.index < first);
+  let changed = r.confHistory.length !== before;
+  for (const e of entries) {
+    if (e.type !== 'confChange') continue;
+    const voters = new Set(r.confHistory[r.confHistory.length - 1].voters);
+    const cc = decodeConfChange(e.data);
+    if (cc.type === 'addNode') voters.add(cc.nodeId);
+    else voters.delete(cc.nodeId);
+    r.confHistory.push({ index: e.index, voters: [...voters].sort() });
+    changed = true;
+  }
+  if (changed) useConfiguration(r, r.confHistory[r.confHistory.length - 1].voters);
+}
+
+function useConfiguration(r: Raft, voters: NodeId[]): void {
+  r.voters = new Set(voters);
   if (r.role !== 'leader') return;
-  if (cc.type === 'addNode' && cc.nodeId !== r.id && !r.progress.has(cc.nodeId)) {
-    r.progress.set(cc.nodeId, r.newProgress());
-    r.broadcastPending = 'all';
-  }
-  if (cc.type === 'removeNode') {
-    r.progress.delete(cc.nodeId);
-    if (r.leadTransferee === cc.nodeId) r.leadTransferee = null;
-    // A leader that removed itself steps down once the change commits (thesis §4.2.2).
-    if (cc.nodeId === r.id) return r.becomeFollower(r.term, null);
-    r.broadcastPending = 'all';
-  }
+  for (const id of voters)
+    if (id !== r.id && !r.progress.has(id)) {
+      r.progress.set(id, r.newProgress());
+      r.broadcastPending = 'all';
+    }
+  for (const id of [...r.progress.keys()])
+    if (!r.voters.has(id)) {
+      r.progress.delete(id);
+      if (r.leadTransferee === id) r.leadTransferee = null;
+    }
+}
+
+/** A committed removal of this leader: it steps down once the change commits (thesis §4.2.2). */
+export function onConfChangeCommitted(r: Raft, cc: ConfChange): void {
+  if (r.role === 'leader' && cc.type === 'removeNode' && cc.nodeId === r.id) r.becomeFollower(r.term, null);
 }
 
 /** The voter set in force at `index` (used for the snapshot taken there). */

@@ -16,6 +16,8 @@ export class Progress {
   /** Last index of each AppendEntries in flight, oldest first (replicate state). */
   inflight: number[] = [];
   pendingSnapshot = 0;
+  /** Leader ticks since the snapshot in flight was sent (snapshot state). */
+  snapshotElapsed = 0;
   /** Heard from since the last check-quorum round. */
   recentActive = true;
 
@@ -53,6 +55,7 @@ export class Progress {
     this.state = state;
     this.probeSent = false;
     this.pendingSnapshot = 0;
+    this.snapshotElapsed = 0;
     this.inflight = [];
   }
 

@@ -20,7 +20,8 @@ export class RaftLog {
     this.snapshotTerm = snapshot?.metadata.term ?? 0;
     this.entries = entries.filter((e) => e.index > this.snapshotIndex);
     this.stableIndex = this.lastIndex();
-    this.committed = Math.max(commit, this.snapshotIndex);
+    // A hard state written ahead of its entries (a crash between two writes) must not commit past the log.
+    this.committed = Math.max(Math.min(commit, this.lastIndex()), this.snapshotIndex);
     this.applied = this.snapshotIndex;
   }
 
@@ -63,6 +64,9 @@ export class RaftLog {
     return this.slice(index, index + 1)?.[0];
   }
 
+  /** Told of every append (after truncating from entries[0].index), so the configuration follows the log. */
+  onAppend: ((entries: Entry[]) => void) | null = null;
+
   /** Appends after truncating any conflicting suffix; returns the new last index. */
   append(entries: Entry[]): number {
     if (entries.length === 0) return this.lastIndex();
@@ -70,7 +74,8 @@ export class RaftLog {
     const keep = first - this.snapshotIndex - 1;
     if (keep < this.entries.length) this.entries.length = Math.max(keep, 0);
     if (first - 1 < this.stableIndex) this.stableIndex = first - 1;
-    this.entries.push(...entries);
+    for (const e of entries) this.entries.push(e);
+    this.onAppend?.(entries);
     return this.lastIndex();
   }
 

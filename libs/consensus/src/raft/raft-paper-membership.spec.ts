@@ -10,7 +10,7 @@ function clusterWithLeader(ids: string[]) {
 }
 
 describe('§6 Cluster membership changes', () => {
-  it('adds a server: the new voter counts once the change commits and the leader replicates to it', () => {
+  it('adds a server: the new voter counts from its entry on and the leader replicates to it', () => {
     // "The cluster configuration is stored and communicated using special entries in the replicated log" and
     // single-server changes go "one server at a time" so majorities of old and new overlap. — §6, thesis §4.1
     const c = clusterWithLeader(['a', 'b', 'c']);
@@ -98,6 +98,68 @@ describe('§6 Cluster membership changes', () => {
     };
     const restarted = newRaft('b', ['a', 'b', 'c'], {}, persisted);
     expect(restarted.status().voters).toEqual(['a', 'b']);
+  });
+
+  it('uses the latest configuration in its log even before it commits, also after a restart', () => {
+    // "A server always uses the latest configuration in its log, regardless of whether the entry is
+    // committed." — thesis §4.1. So no order of writing entries and hard state can pair a new log with an
+    // old configuration.
+    const c = clusterWithLeader(['a', 'b', 'c']);
+    c.isolate('c');
+    const leader = c.get('a');
+    leader.proposeConfChange({ type: 'addNode', nodeId: 'd' });
+    expect(leader.status().voters).toEqual(['a', 'b', 'c', 'd']);
+    const b = c.get('b');
+    // b holds the entry but its commit index has not moved past it (the hard state lags the entries).
+    for (const m of takeReady(leader).messages) if (m.to === 'b') b.step(m);
+    expect(b.log.committed).toBeLessThan(b.log.lastIndex());
+    expect(b.status().voters).toEqual(['a', 'b', 'c', 'd']);
+    const restarted = newRaft(
+      'b',
+      ['a', 'b', 'c'],
+      {},
+      {
+        hardState: { term: b.term, vote: b.vote, commit: 1 },
+        snapshot: null,
+        entries: b.log.slice(1, b.log.lastIndex() + 1) ?? [],
+      },
+    );
+    expect(restarted.status().voters).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('falls back to the previous configuration when the entry that changed it is overwritten', () => {
+    // "... if the log entry is removed (as can happen with log truncation), the server falls back to the
+    // previous configuration in its log." — thesis §4.1 (footnote on reverting configurations)
+    const r = newRaft('b', ['a', 'b', 'c']);
+    r.step({
+      type: 'appendEntries',
+      from: 'a',
+      to: 'b',
+      term: 1,
+      index: 0,
+      logTerm: 0,
+      commit: 0,
+      entries: [
+        {
+          index: 1,
+          term: 1,
+          type: 'confChange',
+          data: new TextEncoder().encode('{"type":"addNode","nodeId":"d"}'),
+        },
+      ],
+    });
+    expect(r.status().voters).toEqual(['a', 'b', 'c', 'd']);
+    r.step({
+      type: 'appendEntries',
+      from: 'c',
+      to: 'b',
+      term: 2,
+      index: 0,
+      logTerm: 0,
+      commit: 0,
+      entries: [{ index: 1, term: 2, type: 'normal', data: new Uint8Array(0) }],
+    });
+    expect(r.status().voters).toEqual(['a', 'b', 'c']);
   });
 });
 

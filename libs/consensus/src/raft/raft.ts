@@ -3,10 +3,11 @@
 import { fail, ok, RaftError, type Result } from './errors';
 import { campaign } from './election';
 import {
-  applyConfChange,
   confStateAt,
   decodeConfChange,
   encodeConfChange,
+  followLogConfiguration,
+  onConfChangeCommitted,
   pruneConfHistory,
   validateConfChange,
 } from './membership';
@@ -81,6 +82,8 @@ export class Raft {
       checkQuorum: config.checkQuorum ?? false,
       maxInflight: config.maxInflight ?? 256,
       maxEntriesPerMessage: config.maxEntriesPerMessage ?? 64,
+      maxSizePerMsg: config.maxSizePerMsg ?? 1024 * 1024,
+      snapshotRetryTicks: config.snapshotRetryTicks ?? config.electionTick * 10,
       maxCommittedPerReady: config.maxCommittedPerReady ?? 1024,
       testingBugs: config.testingBugs,
     };
@@ -92,7 +95,11 @@ export class Raft {
     const initial = snapshot ? snapshot.metadata.confState.voters : config.voters;
     this.voters = new Set(initial);
     this.confHistory = [{ index: this.log.snapshotIndex, voters: [...initial] }];
-    this.applyConfChangesIn(this.log.snapshotIndex + 1, this.log.committed);
+    // The configuration in force is the latest one in the log, committed or not (thesis §4.1): it never
+    // depends on how far the persisted commit index got.
+    const logged = this.log.slice(this.log.firstIndex(), this.log.lastIndex() + 1) ?? [];
+    if (logged.length > 0) followLogConfiguration(this, logged);
+    this.log.onAppend = (entries) => followLogConfiguration(this, entries);
     this.term = hardState.term;
     this.vote = hardState.vote;
     this.becomeFollower(hardState.term, null);
@@ -177,6 +184,17 @@ export class Raft {
     return ok(undefined);
   }
 
+  /**
+   * The host tells how sending a snapshot to `to` went (etcd's ReportSnapshot): on failure the follower is
+   * probed again at once instead of waiting out snapshotRetryTicks.
+   */
+  reportSnapshot(to: NodeId, failed: boolean): void {
+    const pr = this.progress.get(to);
+    if (this.role !== 'leader' || !pr || pr.state !== 'snapshot') return;
+    if (failed) pr.pendingSnapshot = 0;
+    pr.becomeProbe();
+  }
+
   /** Folds entries up to `index` (already applied) into a snapshot holding `data`; the host persists it. */
   compact(index: number, data: Uint8Array): Result<Snapshot> {
     if (index <= this.log.snapshotIndex) {
@@ -254,7 +272,8 @@ export class Raft {
 
   status(): RaftStatus {
     const progress: RaftStatus['progress'] = {};
-    for (const [id, pr] of this.progress) progress[id] = { match: pr.match, next: pr.next, state: pr.state };
+    for (const [id, pr] of this.progress)
+      progress[id] = { match: pr.match, next: pr.next, state: pr.state, pendingSnapshot: pr.pendingSnapshot };
     return {
       id: this.id,
       term: this.term,
@@ -345,7 +364,7 @@ export class Raft {
   commitTo(index: number): boolean {
     const before = this.log.committed;
     if (!this.log.commitTo(index)) return false;
-    if (this.applyConfChangesIn(before + 1, this.log.committed)) maybeCommit(this);
+    this.confChangesCommitted(before + 1, this.log.committed);
     if (this.role === 'leader' && this.log.term(this.log.committed) === this.term) releaseDeferredReads(this);
     return true;
   }
@@ -374,16 +393,10 @@ export class Raft {
     });
   }
 
-  /** Returns whether any membership change was applied (the quorum may have changed). */
-  private applyConfChangesIn(lo: number, hi: number): boolean {
-    if (hi < lo) return false;
-    let changed = false;
-    for (const e of this.log.slice(lo, hi + 1) ?? []) {
-      if (e.type !== 'confChange') continue;
-      applyConfChange(this, decodeConfChange(e.data), e.index);
-      changed = true;
-    }
-    return changed;
+  private confChangesCommitted(lo: number, hi: number): void {
+    if (hi < lo) return;
+    for (const e of this.log.slice(lo, hi + 1) ?? [])
+      if (e.type === 'confChange') onConfChangeCommitted(this, decodeConfChange(e.data));
   }
 }
 

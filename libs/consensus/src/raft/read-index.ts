@@ -47,11 +47,13 @@ export class ReadIndexQueue {
 /** Thesis §6.4: record the commit index as the read point, then confirm leadership with a heartbeat round. */
 export function leaderReadIndex(r: Raft, context: string, from: NodeId): void {
   // Step 1: until the leader commits an entry of its term it does not know the latest commit index.
-  if (r.log.term(r.log.committed) !== r.term) {
+  const bugs = r.opts.testingBugs;
+  if (r.log.term(r.log.committed) !== r.term && bugs?.readIndexNoNoopWait !== true) {
     r.deferredReads.push({ context, from });
     return;
   }
-  if (r.voters.size === 1) return answerRead(r, context, r.log.committed, from);
+  if (r.voters.size === 1 || bugs?.readIndexNoQuorum === true)
+    return answerRead(r, context, r.log.committed, from);
   r.reads.add(context, r.log.committed, from, r.id);
   bcastHeartbeat(r, context);
 }

@@ -10,7 +10,7 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): boolean {
   const prevIndex = pr.next - 1;
   const prevTerm = r.log.term(prevIndex);
   const hi = Math.min(r.log.lastIndex() + 1, pr.next + r.opts.maxEntriesPerMessage);
-  const entries = r.log.slice(pr.next, hi);
+  const entries = limitSize(r.log.slice(pr.next, hi), r.opts.maxSizePerMsg);
   if (prevTerm === undefined || entries === undefined) {
     // §7: the entries this follower needs are compacted away, so it gets the snapshot instead.
     if (!r.latestSnapshot) return false;
@@ -31,6 +31,20 @@ export function sendAppend(r: Raft, to: NodeId, sendIfEmpty: boolean): boolean {
   if (entries.length > 0) pr.sentEntries(entries[entries.length - 1].index);
   else if (pr.state === 'probe') pr.probeSent = true;
   return true;
+}
+
+/** Keeps the longest prefix whose payloads fit in maxBytes, and always the first entry. */
+export function limitSize<T extends { data: Uint8Array }>(
+  entries: T[] | undefined,
+  maxBytes: number,
+): T[] | undefined {
+  if (!entries) return entries;
+  let bytes = 0;
+  for (let i = 0; i < entries.length; i++) {
+    bytes += entries[i].data.length;
+    if (bytes > maxBytes && i > 0) return entries.slice(0, i);
+  }
+  return entries;
 }
 
 /** In replicate state keeps sending batches until the follower is caught up or the inflight window is full. */
@@ -110,8 +124,8 @@ export function handleHeartbeatResponse(r: Raft, m: Message): void {
   if (!pr) return;
   pr.recentActive = true;
   pr.probeSent = false;
-  // A lost InstallSnapshot would pause this follower forever; a live follower resumes probing instead.
-  if (pr.state === 'snapshot') pr.becomeProbe();
+  // A snapshot in flight is not sent again on every heartbeat: the follower stays paused until it answers,
+  // the host reports the send, or snapshotRetryTicks pass (tickLeader).
   // A live follower with a full window has lost some appends; free one slot so a rejection can reset it.
   if (pr.state === 'replicate' && pr.isPaused()) pr.inflight.shift();
   if (pr.match < r.log.lastIndex()) sendPipelined(r, m.from, true);

@@ -115,6 +115,10 @@ export function tickFollower(r: Raft): void {
 export function tickLeader(r: Raft): void {
   r.heartbeatElapsed++;
   r.electionElapsed++;
+  for (const pr of r.progress.values()) {
+    // A lost InstallSnapshot would pause this follower forever: after snapshotRetryTicks it is probed again.
+    if (pr.state === 'snapshot' && ++pr.snapshotElapsed >= r.opts.snapshotRetryTicks) pr.becomeProbe();
+  }
   if (r.electionElapsed >= r.opts.electionTick) {
     r.electionElapsed = 0;
     if (r.opts.checkQuorum) {

@@ -129,6 +129,10 @@ export interface TestingBugs {
   commitRule?: boolean;
   /** Grant votes without the candidate-log-up-to-date check (violates §5.4.1). */
   voteRule?: boolean;
+  /** Serve ReadIndex before the leader has committed an entry of its term (violates thesis §6.4 step 1). */
+  readIndexNoNoopWait?: boolean;
+  /** Serve ReadIndex without a heartbeat round acknowledged by a majority (violates thesis §6.4 step 3). */
+  readIndexNoQuorum?: boolean;
 }
 
 export interface RaftConfig {
@@ -148,6 +152,16 @@ export interface RaftConfig {
   maxInflight?: number;
   /** Maximum entries in one AppendEntries message (batching). */
   maxEntriesPerMessage?: number;
+  /**
+   * Maximum entry payload bytes in one AppendEntries (etcd's MaxSizePerMsg); a single larger entry still goes
+   * alone. Default 1 MiB.
+   */
+  maxSizePerMsg?: number;
+  /**
+   * Leader ticks a follower stays in snapshot state after an InstallSnapshot was sent without an answer
+   * before the leader probes it again (and sends the snapshot anew). Default 10 election timeouts.
+   */
+  snapshotRetryTicks?: number;
   /** Maximum committed entries handed out in one Ready. */
   maxCommittedPerReady?: number;
   testingBugs?: TestingBugs;
@@ -165,5 +179,5 @@ export interface RaftStatus {
   lastLogIndex: number;
   firstLogIndex: number;
   voters: NodeId[];
-  progress: Record<NodeId, { match: number; next: number; state: string }>;
+  progress: Record<NodeId, { match: number; next: number; state: string; pendingSnapshot: number }>;
 }

@@ -3,8 +3,16 @@
 import type { NetworkFaults } from './network';
 import type { Prng } from './prng';
 
+export type PartitionKind = 'split' | 'oneWay' | 'deafLeader' | 'muteLeader' | 'isolateLeader';
+
 export interface FaultProfile {
-  name: 'calm' | 'network' | 'storm';
+  /** readRace: deposed leaders linger (no check-quorum) and leaders crash right after answering clients. */
+  name: 'calm' | 'network' | 'storm' | 'readRace';
+  partitionKinds: PartitionKind[];
+  /** Share of client operations that are reads. */
+  readShare: number;
+  /** Forces check-quorum off, so a leader cut off from the majority keeps believing it leads. */
+  noCheckQuorum?: boolean;
   network: NetworkFaults;
   /** Per-step chance that a random replica crashes. */
   crashRate: number;
@@ -16,17 +24,48 @@ export interface FaultProfile {
    * Chances that a leader crashes between persisting a Ready and sending it (a crash point inside the host
    * loop): for any Ready, for the first Ready of a new leader, and for a Ready that advances the commit index.
    */
-  crashPoints: { anyReady: number; elected: number; committed: number };
+  crashPoints: {
+    anyReady: number;
+    elected: number;
+    committed: number;
+    /** After applying committed entries and answering clients, before sending (the apply-before-append path). */
+    applied: number;
+    /** A follower after persisting, before acknowledging. */
+    follower: number;
+    /** A write cut short: only a prefix of the Ready's entries reaches the store, then the replica crashes. */
+    torn: number;
+  };
   /** Per-step chances that the leader is asked to change membership or to hand leadership over. */
   membershipRate: number;
   transferRate: number;
 }
 
+const ALL_PARTITIONS: PartitionKind[] = ['split', 'oneWay', 'deafLeader', 'muteLeader', 'isolateLeader'];
+const NO_CRASH_POINTS = { anyReady: 0, elected: 0, committed: 0, applied: 0, follower: 0, torn: 0 };
+
 export function chooseFaultProfile(rng: Prng): FaultProfile {
   const roll = rng.next();
-  if (roll < 0.3) {
+  if (roll < 0.15) {
+    return {
+      name: 'readRace',
+      partitionKinds: ['isolateLeader'],
+      readShare: 0.6,
+      noCheckQuorum: true,
+      network: { lossRate: rng.next() * 0.02, duplicateRate: 0, minDelay: 1, maxDelay: rng.range(2, 5) },
+      crashRate: 0,
+      partitionRate: 0.006,
+      partitionHealRate: rng.pick([0.003, 0.006]),
+      leaderCrashRate: 0,
+      crashPoints: { ...NO_CRASH_POINTS, applied: rng.pick([0.05, 0.15]) },
+      membershipRate: 0,
+      transferRate: 0,
+    };
+  }
+  if (roll < 0.35) {
     return {
       name: 'calm',
+      partitionKinds: ALL_PARTITIONS,
+      readShare: 0.3,
       network: {
         lossRate: rng.next() * 0.05,
         duplicateRate: rng.next() * 0.02,
@@ -37,7 +76,7 @@ export function chooseFaultProfile(rng: Prng): FaultProfile {
       partitionRate: 0.001,
       partitionHealRate: 0.01,
       leaderCrashRate: 0,
-      crashPoints: { anyReady: 0, elected: 0, committed: 0 },
+      crashPoints: NO_CRASH_POINTS,
       membershipRate: rng.pick([0, 0.002]),
       transferRate: rng.pick([0, 0.002]),
     };
@@ -45,6 +84,8 @@ export function chooseFaultProfile(rng: Prng): FaultProfile {
   if (roll < 0.6) {
     return {
       name: 'network',
+      partitionKinds: ALL_PARTITIONS,
+      readShare: 0.3,
       network: {
         lossRate: 0.05 + rng.next() * 0.35,
         duplicateRate: rng.next() * 0.1,
@@ -55,13 +96,15 @@ export function chooseFaultProfile(rng: Prng): FaultProfile {
       partitionRate: rng.pick([0.004, 0.01]),
       partitionHealRate: rng.pick([0.004, 0.01, 0.03]),
       leaderCrashRate: 0,
-      crashPoints: { anyReady: 0, elected: 0, committed: 0 },
+      crashPoints: NO_CRASH_POINTS,
       membershipRate: rng.pick([0, 0.003]),
       transferRate: rng.pick([0, 0.003]),
     };
   }
   return {
     name: 'storm',
+    partitionKinds: ALL_PARTITIONS,
+    readShare: 0.3,
     network: {
       lossRate: rng.next() * 0.3,
       duplicateRate: rng.next() * 0.05,
@@ -76,6 +119,9 @@ export function chooseFaultProfile(rng: Prng): FaultProfile {
       anyReady: rng.pick([0.01, 0.05]),
       elected: rng.pick([0.2, 0.5]),
       committed: rng.pick([0.3, 0.5]),
+      applied: rng.pick([0.1, 0.3]),
+      follower: rng.pick([0.005, 0.02]),
+      torn: rng.pick([0.005, 0.02]),
     },
     membershipRate: rng.pick([0, 0.002]),
     transferRate: rng.pick([0, 0.002]),

@@ -69,14 +69,18 @@ export class Simulation {
       heartbeatTick: rng.range(1, 3),
       random: rng,
       preVote: rng.chance(0.5),
-      checkQuorum: rng.chance(0.5),
+      checkQuorum: rng.chance(0.5) && this.faults.noCheckQuorum !== true,
       maxEntriesPerMessage: rng.pick([1, 1, 2, 4, 64]),
+      // Byte-capped appends: with large values a cap of 2 KiB sends most entries one by one.
+      maxSizePerMsg: rng.pick([2048, 16 * 1024, 1024 * 1024]),
       maxInflight: rng.pick([1, 2, 8, 64]),
       testingBugs: options.bugs,
     };
     const compactEvery = rng.pick([8, 20, 50, 100000]);
+    // A catch-up window behind the applied index (etcd's SnapshotCatchUpEntries), sometimes none.
+    const compaction = { snapshotEvery: compactEvery, catchUpEntries: rng.pick([0, 0, 5, 30]) };
     this.trace(
-      `config ${JSON.stringify({ ...config, random: undefined, voters: undefined, compactEvery, faults: this.faults })}`,
+      `config ${JSON.stringify({ ...config, random: undefined, voters: undefined, compaction, faults: this.faults })}`,
     );
     const ctx: ReplicaContext = {
       now: () => this.now,
@@ -88,14 +92,25 @@ export class Simulation {
       stats: this.stats,
       trace: (line) => this.trace(line),
       crashPoint: (replica, rd, commitAdvanced) => this.crashPoint(replica, rd, commitAdvanced),
+      crashAfterApply: (replica) => this.crashAt(replica, 'applied'),
+      tornWrite: (replica, rd) => this.tornWrite(replica, rd),
       leaders: () => this.leaders(),
     };
     this.replicas = this.ids.map(
-      (id) => new SimReplica(id, config, BASE_TICK_RATE * (0.75 + 0.5 * rng.next()), compactEvery, ctx),
+      (id) => new SimReplica(id, config, BASE_TICK_RATE * (0.75 + 0.5 * rng.next()), compaction, ctx),
     );
     const timing = { attemptTimeout: 80, giveUpAfter: 1500, maxThink: 30 };
-    this.workload = new Workload(rng, this.ids, KEYS, rng.range(2, 4), timing, (to, req) =>
-      this.queueClient(to, req),
+    const clients = this.faults.name === 'readRace' ? rng.range(4, 6) : rng.range(2, 4);
+    this.workload = new Workload(
+      rng,
+      this.ids,
+      KEYS,
+      clients,
+      timing,
+      (to, req) => this.queueClient(to, req),
+      this.faults.readShare,
+      rng.pick([0, 0.1]),
+      rng.pick([1, 1, 2, 3]),
     );
   }
 
@@ -172,7 +187,7 @@ export class Simulation {
   }
 
   private converged(): boolean {
-    const applied = this.replicas.map((r) => r.core.log.applied);
+    const applied = this.replicas.map((r) => r.core.appliedIndex());
     if (applied.some((a) => a !== applied[0] || a < this.checker.maxCommitted)) return false;
     const states = this.replicas.map((r) => new TextDecoder().decode(r.ledger.snapshot()));
     if (states.some((s) => s !== states[0])) {
@@ -187,7 +202,10 @@ export class Simulation {
 
   private describeApplied(): string {
     return this.replicas
-      .map((r) => `${r.id}:${r.core.role}/t${r.core.term}/c${r.core.log.committed}/a${r.core.log.applied}`)
+      .map(
+        (r) =>
+          `${r.id}:${r.core.role()}/t${r.core.term()}/c${r.core.commitIndex()}/a${r.core.appliedIndex()}`,
+      )
       .join(' ');
   }
 
@@ -221,10 +239,12 @@ export class Simulation {
     const voters = leader.core.status().voters;
     const missing = this.ids.filter((id) => !voters.includes(id));
     const followers = voters.filter((id) => id !== leader.id);
+    // Sometimes the leader removes itself: it leads without counting itself until the change commits.
+    const removed = this.rng.chance(0.3) ? leader.id : this.rng.pick(followers);
     const change =
       missing.length > 0
         ? { type: 'addNode' as const, nodeId: missing[0] }
-        : { type: 'removeNode' as const, nodeId: this.rng.pick(followers) };
+        : { type: 'removeNode' as const, nodeId: removed };
     const r = leader.core.proposeConfChange(change);
     if (r.ok) {
       this.stats.membershipChanges++;
@@ -235,14 +255,40 @@ export class Simulation {
 
   private crashPoint(replica: SimReplica, rd: Ready, commitAdvanced: boolean): boolean {
     if (this.now > this.chaosSteps) return false;
-    const { elected, committed, anyReady } = this.faults.crashPoints;
-    // Only leaders: a follower crashing before it sends is already covered by crashes plus message loss.
-    if (replica.core.role !== 'leader') return false;
-    const p = rd.softState?.role === 'leader' ? elected : commitAdvanced ? committed : anyReady;
+    const { elected, committed, anyReady, follower } = this.faults.crashPoints;
+    const p =
+      replica.core.role() !== 'leader'
+        ? follower
+        : rd.softState?.role === 'leader'
+          ? elected
+          : commitAdvanced
+            ? committed
+            : anyReady;
     if (!this.rng.chance(p)) return false;
     this.trace(`${replica.id} crashes after persisting, before sending`);
     this.crash(replica, this.rng.range(10, 150));
     return true;
+  }
+
+  /** A leader that applied (and answered clients) before sending: its followers have not heard of the commit. */
+  private crashAt(replica: SimReplica, point: 'applied'): boolean {
+    if (this.now > this.chaosSteps || replica.core.role() !== 'leader') return false;
+    if (!this.rng.chance(this.faults.crashPoints[point])) return false;
+    this.trace(`${replica.id} crashes after applying, before sending`);
+    this.crash(replica, this.rng.range(10, 150));
+    return true;
+  }
+
+  /** How many of the Ready's entries reach the store before a crash cuts the write short, or null. */
+  private tornWrite(replica: SimReplica, rd: Ready): number | null {
+    if (this.now > this.chaosSteps || rd.entries.length === 0) return null;
+    if (!this.rng.chance(this.faults.crashPoints.torn)) return null;
+    const kept = this.rng.range(0, rd.entries.length - 1);
+    this.trace(
+      `${replica.id} crashes during a write: ${kept} of ${rd.entries.length} entries reach the store`,
+    );
+    this.crash(replica, this.rng.range(10, 150));
+    return kept;
   }
 
   private crash(victim: SimReplica, downtime: number): void {
@@ -256,9 +302,15 @@ export class Simulation {
   private partition(): void {
     const rng = this.rng;
     const shuffled = rng.shuffle(this.ids);
-    const kind = rng.pick(['split', 'oneWay', 'deafLeader', 'muteLeader'] as const);
+    const kind = rng.pick(this.faults.partitionKinds);
     const leader = this.currentLeader()?.id ?? shuffled[0];
-    if (kind === 'split') {
+    if (kind === 'isolateLeader') {
+      // The leader alone on one side: clients that still talk to it meet a deposed leader.
+      this.network.partition(
+        [leader],
+        this.ids.filter((id) => id !== leader),
+      );
+    } else if (kind === 'split') {
       const cut = rng.range(1, shuffled.length - 1);
       this.network.partition(shuffled.slice(0, cut), shuffled.slice(cut));
     } else if (kind === 'oneWay') {
@@ -298,7 +350,7 @@ export class Simulation {
     if (r.alive) return;
     r.start();
     this.trace(
-      `restart ${id} at term ${r.core.term} commit ${r.core.log.committed} last ${r.core.log.lastIndex()}`,
+      `restart ${id} at term ${r.core.term()} commit ${r.core.commitIndex()} last ${r.core.lastIndex()}`,
     );
     r.drain();
   }
@@ -331,15 +383,15 @@ export class Simulation {
   private currentLeader(): SimReplica | undefined {
     let best: SimReplica | undefined;
     for (const r of this.replicas) {
-      if (r.alive && r.core.role === 'leader' && (!best || r.core.term > best.core.term)) best = r;
+      if (r.alive && r.core.role() === 'leader' && (!best || r.core.term() > best.core.term())) best = r;
     }
     return best;
   }
 
   private leaders(): [NodeId, number, LogView][] {
     return this.replicas
-      .filter((r) => r.alive && r.core.role === 'leader')
-      .map((r) => [r.id, r.core.term, r.logView()]);
+      .filter((r) => r.alive && r.core.role() === 'leader')
+      .map((r) => [r.id, r.core.term(), r.logView()]);
   }
 
   private replica(id: NodeId): SimReplica {

@@ -22,6 +22,8 @@ export interface ClientRequest {
   clientId: string;
   opId: number;
   requestId: number;
+  /** With several requests in flight: the client's lowest unanswered request id (thesis §6.3). */
+  firstOutstanding?: number;
   kind: KvOpKind;
   key: string;
   value?: string;

@@ -13,7 +13,10 @@ export class MemoryLogStore {
   /** Copies of everything held, as a restarted replica reads it. */
   load(): PersistedState {
     const snapshot = this.snapshot && {
-      metadata: { ...this.snapshot.metadata, confState: { voters: [...this.snapshot.metadata.confState.voters] } },
+      metadata: {
+        ...this.snapshot.metadata,
+        confState: { voters: [...this.snapshot.metadata.confState.voters] },
+      },
       data: this.snapshot.data.slice(),
     };
     return { hardState: { ...this.hardState }, snapshot, entries: this.log.map(copyEntry) };

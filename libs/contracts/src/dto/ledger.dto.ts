@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, IsString, Length, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { LEDGER_OPS, type LedgerCommand, type LedgerOp } from '../vocabulary';
 
 export type { LedgerCommand } from '../vocabulary';
@@ -16,9 +16,9 @@ export class LedgerCommandDto implements LedgerCommand {
   /** For cas: the value the key must hold now; absent means "no value yet". */
   @IsOptional() @IsString() @MaxLength(MAX_LEDGER_VALUE_LENGTH) expected?: string;
   @IsOptional() @IsString() @Length(1, 200) clientId?: string;
-  @IsOptional() @IsInt() @Min(0) requestId?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) requestId?: number;
   /** For clients with several requests in flight: the lowest request id it has no answer for yet. */
-  @IsOptional() @IsInt() @Min(0) firstOutstanding?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) firstOutstanding?: number;
 }
 
 /** `ossa.consensus.read` */

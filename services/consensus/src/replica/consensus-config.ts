@@ -17,6 +17,8 @@ export class ConsensusConfig {
   @IsInt() @Min(5) @Max(30_000) HEARTBEAT_MS!: number;
   @IsInt() @Min(10) @Max(600_000) REQUEST_TIMEOUT_MS!: number;
   @IsInt() @Min(100) @Max(10_000_000) CONSENSUS_SNAPSHOT_EVERY!: number;
+  /** Entries kept behind the applied index at compaction, so a lagging follower catches up without a snapshot. */
+  @IsInt() @Min(0) @Max(10_000_000) CONSENSUS_SNAPSHOT_CATCHUP_ENTRIES!: number;
   @IsString() CONSENSUS_DATA_DIR!: string;
   @IsIn(['0', '1']) CONSENSUS_FAULT_INJECTION!: '0' | '1';
 
@@ -35,6 +37,7 @@ export function loadConsensusConfig(env: Record<string, string | undefined>): Co
     HEARTBEAT_MS: '50',
     REQUEST_TIMEOUT_MS: '5000',
     CONSENSUS_SNAPSHOT_EVERY: '10000',
+    CONSENSUS_SNAPSHOT_CATCHUP_ENTRIES: '5000',
     CONSENSUS_DATA_DIR: '.data',
     CONSENSUS_FAULT_INJECTION: '0',
   };

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { PEER_DROP_REASONS, type PeerDropReason } from '@ossa/consensus';
 import { MetricsRegistry } from '@ossa/observability';
 
 const ROLES = ['follower', 'preCandidate', 'candidate', 'leader'] as const;
@@ -13,6 +14,8 @@ export class ConsensusMetrics {
   private readonly logEntries: Gauge;
   private readonly commitIndex: Gauge;
   private readonly elections: Counter;
+  private readonly peerDropped: Counter<'reason'>;
+  private readonly peerSendFailures: Counter<'type'>;
 
   constructor(@Inject(MetricsRegistry) metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -27,6 +30,9 @@ export class ConsensusMetrics {
     this.role = new Gauge({ name: 'ossa_consensus_role', help: '1 for the role this replica holds.', labelNames: ['role'], registers });
     this.logEntries = new Gauge({ name: 'ossa_consensus_log_entries', help: 'Entries held in the log since the last snapshot.', registers });
     this.commitIndex = new Gauge({ name: 'ossa_consensus_commit_index', help: 'Highest committed log index.', registers });
+    this.peerDropped = new Counter({ name: 'ossa_consensus_peer_messages_dropped_total', help: 'Peer messages dropped before reaching Raft, by reason.', labelNames: ['reason'], registers });
+    for (const reason of PEER_DROP_REASONS) this.peerDropped.inc({ reason }, 0);
+    this.peerSendFailures = new Counter({ name: 'ossa_consensus_peer_send_failures_total', help: 'Peer messages whose send failed (lost, as Raft allows), by type.', labelNames: ['type'], registers });
     this.elections = new Counter({ name: 'ossa_consensus_leaderships_total', help: 'Times this replica became leader.', registers });
   }
 
@@ -35,6 +41,14 @@ export class ConsensusMetrics {
     for (const r of ROLES) this.role.set({ role: r }, r === s.role ? 1 : 0);
     this.commitIndex.set(s.commitIndex);
     this.logEntries.set(Math.max(0, s.lastLogIndex - s.firstLogIndex + 1));
+  }
+
+  peerMessageDropped(reason: PeerDropReason): void {
+    this.peerDropped.inc({ reason });
+  }
+
+  peerSendFailed(type: string): void {
+    this.peerSendFailures.inc({ type });
   }
 
   becameLeader(): void {

@@ -1,17 +1,17 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import mongoose, { type Connection } from 'mongoose';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { MemoryReplicaLog, type LedgerCommand, type Message, type ReplicaLog } from '@ossa/consensus';
+import { MemoryReplicaLog, type LedgerCommand, type ReplicaLog } from '@ossa/consensus';
 import { EVENT_NAMES, OssaError, type LedgerProposeReply } from '@ossa/contracts';
 import { EventPublisher, LOGGER, NatsClient, NatsConnectionService, NoRespondersError, RemoteError, RequestTimeoutError } from '@ossa/messaging';
 import { HealthRegistry, type Logger } from '@ossa/observability';
-import { databaseName, FileReplicaLog, MongoReplicaLog } from '@ossa/persistence';
+import { databaseName } from '@ossa/persistence';
+import { FileReplicaLog, MongoReplicaLog } from '@ossa/replica-log';
 import { ServiceConfig } from '@ossa/runtime';
 import { ConsensusConfig } from './consensus-config';
 import { ConsensusMetrics } from './consensus.metrics';
+import { LocalSession } from './local-session';
 import { ReplicaError, ReplicaNode } from './replica-node';
-import { decodeMessage, encodeMessage } from './wire';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,9 +30,7 @@ export interface ReadReply {
 export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
   node!: ReplicaNode;
   private connection?: Connection;
-  private isolated = new Set<string>();
-  private readonly clientId = `host-${randomUUID()}`;
-  private requestSeq = 0;
+  private readonly session = new LocalSession();
 
   constructor(
     @Inject(ConsensusConfig) readonly config: ConsensusConfig,
@@ -55,7 +53,10 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
       electionTimeoutMs: this.config.ELECTION_TIMEOUT_MS,
       heartbeatMs: this.config.HEARTBEAT_MS,
       snapshotEvery: this.config.CONSENSUS_SNAPSHOT_EVERY,
-      transport: { send: (m) => this.send(m) },
+      snapshotCatchUpEntries: this.config.CONSENSUS_SNAPSHOT_CATCHUP_ENTRIES,
+      maxPayload: this.nats.nc.info?.max_payload,
+      transport: { publish: (to, frame) => this.publish(to, frame) },
+      onSendFailed: (m) => this.metrics.peerSendFailed(m.type),
       onRoleChange: (role, term, leader) => {
         this.logger.info({ role, term, leader }, 'raft role');
         this.metrics.observeStatus(this.node.status());
@@ -72,12 +73,13 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
           `consensusReached:${index}:${term}`,
         );
       },
-      onError: (err) => this.logger.error({ err }, 'replica loop failed'),
+      onFatal: (err) => this.stopOnFailure(err),
     });
     await this.node.start();
     this.health.register('raft', async () => {
       const s = this.node.status();
-      return { raft: { status: 'up', role: s.role, term: s.term, leader: s.leader, commitIndex: s.commitIndex } };
+      const loop = this.node.loopState();
+      return { raft: { status: loop.state === 'running' ? 'up' : 'down', loop, role: s.role, term: s.term, leader: s.leader, commitIndex: s.commitIndex } };
     });
   }
 
@@ -92,29 +94,33 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     return Date.now() + this.config.REQUEST_TIMEOUT_MS;
   }
 
-  /** A Raft message from a peer; one that cannot be read is dropped like a lost message. */
-  receive(bytes: Uint8Array, subject: string): void {
-    let message: Message;
-    try {
-      message = decodeMessage(bytes);
-    } catch (err) {
-      this.logger.warn({ err, subject }, 'unreadable raft message dropped');
-      return;
-    }
-    if (!this.isolated.has(message.from)) this.node.step(message);
+  /** Bytes from a peer: checked before they reach Raft; anything malformed or forged is dropped and counted. */
+  receive(bytes: Uint8Array, _subject: string): void {
+    const dropped = this.node.receive(bytes);
+    if (dropped) this.metrics.peerMessageDropped(dropped.reason);
   }
 
   /** Fault injection: drop Raft traffic to and from these replicas. */
   isolate(replicaIds: string[]) {
-    this.isolated = new Set(replicaIds);
-    this.logger.warn({ isolate: [...this.isolated] }, 'fault injection: isolating replicas');
-    return { replicaId: this.config.REPLICA_ID, isolated: [...this.isolated] };
+    this.node.isolate(replicaIds);
+    this.logger.warn({ isolate: replicaIds }, 'fault injection: isolating replicas');
+    return { replicaId: this.config.REPLICA_ID, isolated: replicaIds };
   }
 
   status() {
     const s = this.node.status();
     this.metrics.observeStatus(s);
-    return { ...s, algorithm: 'raft' as const };
+    return { ...s, algorithm: 'raft' as const, loop: this.node.loopState() };
+  }
+
+  /** The loop stopped on a storage failure: say which, once, and stop the process so a supervisor restarts it. */
+  private stopOnFailure(err: unknown): void {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    this.logger.error({ err }, `replica ${this.config.REPLICA_ID} stopped: ${reason}; the process exits so it restarts from its log`);
+    process.exitCode = 70;
+    setImmediate(() => process.kill(process.pid, 'SIGTERM'));
+    // If the graceful shutdown hangs on the failed log, leave anyway.
+    setTimeout(() => process.exit(70), 10_000).unref();
   }
 
   private async openLog(): Promise<ReplicaLog> {
@@ -131,9 +137,9 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     return FileReplicaLog.open(dir);
   }
 
-  private send(m: Message): void {
-    if (this.isolated.has(m.to) || this.nats.closed) return;
-    this.nats.nc.publish(this.nats.subjects.replica(m.to, 'raft'), encodeMessage(m));
+  private publish(to: string, frame: Uint8Array): void {
+    if (this.nats.closed) throw new Error('NATS connection closed');
+    this.nats.nc.publish(this.nats.subjects.replica(to, 'raft'), frame);
   }
 
   private fireEvent(type: string, data: unknown, id: string): void {
@@ -149,11 +155,12 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
   async propose(command: LedgerCommand, deadline: number): Promise<LedgerProposeReply> {
     const started = performance.now();
     // Sessions make retries safe: every attempt of this request carries the same (clientId, requestId).
-    const cmd = command.clientId !== undefined && command.requestId !== undefined ? command : { ...command, clientId: this.clientId, requestId: ++this.requestSeq };
+    const { command: cmd, done } = this.session.stamp(command);
     try {
       const reply = await this.followLeader(deadline, async (remaining) => {
         if (this.node.isLeader) {
           const out = await this.node.propose(cmd, remaining);
+          if (out.result.sessionExpired) throw sessionExpired(cmd.clientId);
           return { index: out.index, term: out.term, leader: this.config.REPLICA_ID, result: { applied: out.result.applied, value: out.result.value } };
         }
         return null;
@@ -164,6 +171,8 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     } catch (err) {
       this.metrics.proposals.inc({ outcome: err instanceof OssaError && err.code === 'CONSENSUS_TIMEOUT' ? 'timeout' : 'rejected' });
       throw err;
+    } finally {
+      done();
     }
   }
 
@@ -194,6 +203,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
       } catch (err) {
         if (err instanceof OssaError) throw err;
         if (err instanceof ReplicaError && err.code === 'TIMEOUT') throw this.timeout(err.leader);
+        if (err instanceof ReplicaError && (err.code === 'FAILED' || err.code === 'STOPPED')) throw new OssaError('NOT_LEADER', err.message);
         if (err instanceof RequestTimeoutError || (err instanceof RemoteError && err.code === 'CONSENSUS_TIMEOUT')) throw this.timeout(leader);
         if (err instanceof RemoteError && err.code !== 'NOT_LEADER') throw new OssaError(err.code, err.message, err.details);
         // The leader moved (NOT_LEADER), is gone (no responders) or this replica lost its role: try again.
@@ -203,4 +213,9 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
       await pause(Math.min(this.config.HEARTBEAT_MS, Math.max(1, deadline - Date.now())));
     }
   }
+}
+
+function sessionExpired(clientId: string | undefined): OssaError {
+  const message = 'the session of this client expired (evicted); the request may have applied before. Start a new session (a new clientId)';
+  return new OssaError('VALIDATION_FAILED', message, [{ field: 'clientId', message, value: clientId }]);
 }

@@ -1,22 +1,35 @@
-import { randomUUID } from 'node:crypto';
 import {
+  CatchUpCompactor,
+  checkPeerMessage,
   decodeCommand,
   encodeCommand,
   Ledger,
-  Raft,
+  planReady,
+  RawNode,
+  type Entry,
   type LedgerCommand,
   type LedgerResult,
   type Message,
+  type PeerDropReason,
   type RandomSource,
   type Ready,
   type ReplicaLog,
   type Role,
 } from '@ossa/consensus';
+import { LocalSession } from './local-session';
+import { decodeMessage, encodeMessage, frameMessage, Reassembler } from './wire';
 
-/** Where a replica sends Raft messages; delivery is best effort, as Raft expects. */
+/** Frame bytes kept free for the broker's headers and the subject. */
+const FRAME_HEADROOM = 8 * 1024;
+
+/** Where a replica publishes frames of Raft messages; delivery is best effort, as Raft expects (a throw is a lost message). */
 export interface ReplicaTransport {
-  send(message: Message): void;
+  publish(to: string, frame: Uint8Array): void | Promise<void>;
 }
+
+/** The Ready loop's real state, for /health and ossa.consensus.status. */
+export type LoopState =
+  { state: 'starting' } | { state: 'running' } | { state: 'stopped' } | { state: 'failed'; reason: string };
 
 export interface ReplicaNodeOptions {
   id: string;
@@ -26,10 +39,25 @@ export interface ReplicaNodeOptions {
   electionTimeoutMs: number;
   heartbeatMs: number;
   snapshotEvery: number;
+  /** Entries kept behind the applied index when the log is compacted (etcd's SnapshotCatchUpEntries). */
+  snapshotCatchUpEntries?: number;
+  /** Largest frame the transport carries (NATS max_payload); bigger messages go in fragments. Default 1 MiB. */
+  maxPayload?: number;
+  /** Largest message reassembled from fragments (a snapshot). Default 512 MiB. */
+  maxMessageBytes?: number;
   random?: RandomSource;
   onRoleChange?: (role: Role, term: number, leader: string | null) => void;
-  onApplied?: (entry: { index: number; term: number; command: LedgerCommand; result: LedgerResult; local: boolean }) => void;
-  onError?: (err: unknown) => void;
+  onApplied?: (entry: {
+    index: number;
+    term: number;
+    command: LedgerCommand;
+    result: LedgerResult;
+    local: boolean;
+  }) => void;
+  /** A send failed: counted, then treated as Raft's ordinary message loss. */
+  onSendFailed?: (message: Message, err: unknown) => void;
+  /** The loop stopped for good (a storage or state machine failure); the host should stop the process. */
+  onFatal?: (err: unknown) => void;
 }
 
 export interface ProposeOutcome {
@@ -40,7 +68,8 @@ export interface ProposeOutcome {
 
 export class ReplicaError extends Error {
   constructor(
-    readonly code: 'NOT_LEADER' | 'STOPPED' | 'TIMEOUT',
+    /** DROPPED: the entry was overwritten or its leader's term ended; retry on the current leader. */
+    readonly code: 'NOT_LEADER' | 'STOPPED' | 'TIMEOUT' | 'DROPPED' | 'FAILED',
     message: string,
     readonly leader: string | null = null,
   ) {
@@ -51,6 +80,9 @@ export class ReplicaError extends Error {
 interface PendingWrite {
   resolve: (o: ProposeOutcome) => void;
   reject: (e: Error) => void;
+  /** Where the proposal landed in the leader's log; set once proposed. */
+  index?: number;
+  term?: number;
 }
 
 interface PendingRead {
@@ -65,22 +97,30 @@ interface PendingRead {
  * queued and run between Readies, so proposals that arrive while a write is in progress go out together.
  */
 export class ReplicaNode {
-  private raft!: Raft;
+  private raft!: RawNode;
   private ledger = new Ledger();
   private timer?: NodeJS.Timeout;
   private readonly inbox: Array<() => void> = [];
   private draining = false;
   private stopped = false;
   private readonly writes = new Map<string, PendingWrite[]>();
-  private readonly readContexts = new Map<string, { resolve: (i: number) => void; reject: (e: Error) => void }>();
+  private readonly readContexts = new Map<
+    string,
+    { resolve: (i: number) => void; reject: (e: Error) => void }
+  >();
   private readsAwaitingApply: PendingRead[] = [];
   private readonly leaderWaiters = new Set<() => void>();
-  private readonly clientId = `replica-${randomUUID()}`;
-  private requestSeq = 0;
+  private readonly session = new LocalSession();
   private readSeq = 0;
   private role: Role = 'follower';
   /** Last log index this replica's log holds durably. */
   private persistedLast = 0;
+  private loop: LoopState = { state: 'starting' };
+  private isolated = new Set<string>();
+  private compactor!: CatchUpCompactor;
+  private peerSet = new Set<string>();
+  private reassembler!: Reassembler;
+  private messageSeq = 0;
 
   constructor(private readonly options: ReplicaNodeOptions) {}
 
@@ -88,7 +128,7 @@ export class ReplicaNode {
     const { id, peers, heartbeatMs, electionTimeoutMs } = this.options;
     const persisted = await this.options.log.load();
     const tickMs = Math.max(1, Math.floor(heartbeatMs / 5));
-    this.raft = new Raft(
+    this.raft = new RawNode(
       {
         id,
         voters: peers,
@@ -97,25 +137,89 @@ export class ReplicaNode {
         random: this.options.random ?? { next: Math.random },
         preVote: true,
         checkQuorum: true,
+        // Entry payloads grow by a third in base64; a batch of them fits one frame.
+        maxSizePerMsg: Math.floor((this.maxFrame() * 3) / 4) - 1024,
       },
       persisted,
     );
+    this.compactor = new CatchUpCompactor({
+      snapshotEvery: this.options.snapshotEvery,
+      catchUpEntries: this.options.snapshotCatchUpEntries ?? 5000,
+    });
+    this.peerSet = new Set(peers);
+    this.reassembler = new Reassembler(
+      (peer) => this.isPeer(peer),
+      this.options.maxMessageBytes ?? 512 * 1024 * 1024,
+    );
+    this.loop = { state: 'running' };
     this.ledger = persisted.snapshot ? Ledger.restore(persisted.snapshot.data) : new Ledger();
-    this.persistedLast = persisted.entries.length > 0 ? persisted.entries[persisted.entries.length - 1].index : (persisted.snapshot?.metadata.index ?? 0);
+    this.persistedLast =
+      persisted.entries.length > 0
+        ? persisted.entries[persisted.entries.length - 1].index
+        : (persisted.snapshot?.metadata.index ?? 0);
     this.timer = setInterval(() => this.enqueue(() => this.raft.tick()), tickMs);
     this.timer.unref?.();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    const stopped = new ReplicaError('STOPPED', 'replica is stopping');
-    for (const list of this.writes.values()) for (const w of list) w.reject(stopped);
-    this.writes.clear();
-    for (const r of this.readContexts.values()) r.reject(stopped);
-    this.readContexts.clear();
+    this.halt(new ReplicaError('STOPPED', 'replica is stopping'));
+    if (this.loop.state !== 'failed') this.loop = { state: 'stopped' };
     while (this.draining) await new Promise((r) => setImmediate(r));
     await this.options.log.close();
+  }
+
+  /** Whether the Ready loop runs, and if it failed, why. */
+  loopState(): LoopState {
+    return this.loop;
+  }
+
+  /** Fault injection: messages to and from these replicas are dropped. */
+  isolate(ids: string[]): void {
+    this.isolated = new Set(ids);
+  }
+
+  /**
+   * Takes raw bytes from the peer subject: decodes and checks them (sender a peer, addressed here, every
+   * field sane) and steps the message. Returns why it was dropped, or null. Never throws.
+   */
+  receive(frame: Uint8Array): { reason: PeerDropReason; detail: string } | null {
+    if (!this.raft) return { reason: 'wrong_recipient', detail: 'replica not started' };
+    const whole = this.reassembler.accept(frame);
+    if (whole.kind === 'partial') return null;
+    if (whole.kind === 'drop') return { reason: whole.reason, detail: whole.detail };
+    const decoded = decodeMessage(whole.bytes);
+    if (!decoded.ok) return { reason: 'undecodable', detail: decoded.detail };
+    const checked = checkPeerMessage(decoded.candidate, {
+      self: this.options.id,
+      peers: { has: (id) => this.isPeer(id) },
+    });
+    if (!checked.ok) return { reason: checked.reason, detail: checked.detail };
+    if (!this.isolated.has(checked.message.from)) this.step(checked.message);
+    return null;
+  }
+
+  private isPeer(id: string): boolean {
+    return id !== this.options.id && (this.peerSet.has(id) || this.raft.isVoter(id));
+  }
+
+  private maxFrame(): number {
+    return Math.max(64 * 1024, (this.options.maxPayload ?? 1024 * 1024) - FRAME_HEADROOM);
+  }
+
+  private stoppedError(): ReplicaError {
+    const l = this.loop;
+    return l.state === 'failed'
+      ? new ReplicaError('FAILED', `replica stopped after a failure: ${l.reason}`)
+      : new ReplicaError('STOPPED', 'replica is stopping');
+  }
+
+  private halt(err: ReplicaError): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const list of this.writes.values()) for (const w of list) w.reject(err);
+    this.writes.clear();
+    for (const r of this.readContexts.values()) r.reject(err);
+    this.readContexts.clear();
   }
 
   status() {
@@ -134,11 +238,11 @@ export class ReplicaNode {
   }
 
   get leader(): string | null {
-    return this.raft.leader;
+    return this.raft.leader();
   }
 
   get isLeader(): boolean {
-    return this.raft.role === 'leader';
+    return this.raft.role() === 'leader';
   }
 
   step(message: Message): void {
@@ -148,12 +252,12 @@ export class ReplicaNode {
 
   /** Resolves when some replica leads (or after `timeoutMs`, with the current leader, possibly null). */
   waitForLeader(timeoutMs: number): Promise<string | null> {
-    if (this.raft.leader) return Promise.resolve(this.raft.leader);
+    if (this.raft.leader()) return Promise.resolve(this.raft.leader());
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.leaderWaiters.delete(done);
-        resolve(this.raft.leader);
+        resolve(this.raft.leader());
       };
       const timer = setTimeout(done, timeoutMs);
       this.leaderWaiters.add(done);
@@ -162,8 +266,7 @@ export class ReplicaNode {
 
   /** Proposes on this replica, which must lead; resolves once the command is committed and applied. */
   propose(command: LedgerCommand, timeoutMs: number): Promise<ProposeOutcome> {
-    const cmd: LedgerCommand =
-      command.clientId !== undefined && command.requestId !== undefined ? command : { ...command, clientId: this.clientId, requestId: ++this.requestSeq };
+    const { command: cmd, done } = this.session.stamp(command);
     const key = `${cmd.clientId}#${cmd.requestId}`;
     return new Promise((resolve, reject) => {
       const waiter: PendingWrite = { resolve, reject };
@@ -171,13 +274,17 @@ export class ReplicaNode {
         const list = this.writes.get(key)?.filter((w) => w !== waiter) ?? [];
         if (list.length) this.writes.set(key, list);
         else this.writes.delete(key);
-        reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader));
+        done();
+        reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader()));
       }, timeoutMs);
-      waiter.resolve = (o) => (clearTimeout(timer), resolve(o));
-      waiter.reject = (e) => (clearTimeout(timer), reject(e));
+      waiter.resolve = (o) => (clearTimeout(timer), done(), resolve(o));
+      waiter.reject = (e) => (clearTimeout(timer), done(), reject(e));
+      if (this.stopped) return waiter.reject(this.stoppedError());
       this.enqueue(() => {
         const r = this.raft.propose(encodeCommand(cmd));
-        if (!r.ok) return waiter.reject(new ReplicaError('NOT_LEADER', r.error.message, this.raft.leader));
+        if (!r.ok) return waiter.reject(new ReplicaError('NOT_LEADER', r.error.message, this.raft.leader()));
+        waiter.index = r.value.index;
+        waiter.term = r.value.term;
         const list = this.writes.get(key) ?? [];
         list.push(waiter);
         this.writes.set(key, list);
@@ -192,12 +299,16 @@ export class ReplicaNode {
       const timer = setTimeout(() => {
         this.readContexts.delete(context);
         this.readsAwaitingApply = this.readsAwaitingApply.filter((r) => r.context !== context);
-        reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader));
+        reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader()));
       }, timeoutMs);
-      const settle = { resolve: (i: number) => (clearTimeout(timer), resolve(i)), reject: (e: Error) => (clearTimeout(timer), reject(e)) };
+      const settle = {
+        resolve: (i: number) => (clearTimeout(timer), resolve(i)),
+        reject: (e: Error) => (clearTimeout(timer), reject(e)),
+      };
+      if (this.stopped) return settle.reject(this.stoppedError());
       this.enqueue(() => {
         const r = this.raft.readIndex(context);
-        if (!r.ok) return settle.reject(new ReplicaError('NOT_LEADER', r.error.message, this.raft.leader));
+        if (!r.ok) return settle.reject(new ReplicaError('NOT_LEADER', r.error.message, this.raft.leader()));
         this.readContexts.set(context, settle);
       });
     }).then((index) => ({ value: this.ledger.get(key), index }));
@@ -218,51 +329,129 @@ export class ReplicaNode {
         await this.handleReady(this.raft.ready());
       }
     } catch (err) {
-      this.options.onError?.(err);
+      // A storage (or state machine) failure leaves memory and disk out of step: stop for good, once.
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      this.loop = { state: 'failed', reason };
+      this.halt(new ReplicaError('FAILED', `replica stopped after a failure: ${reason}`));
+      this.options.onFatal?.(err);
     } finally {
       this.draining = false;
     }
     if (this.inbox.length > 0 && !this.stopped) void this.drain();
   }
 
+  /** Runs the core's plan for this Ready: the same steps, in the same order, as the simulator. */
   private async handleReady(rd: Ready): Promise<void> {
     const log = this.options.log;
-    // Committed entries this log already holds durably are applied (and their clients answered) before this
-    // Ready's new entries are written: they are committed by a majority and durable here, and new entries
-    // never overwrite committed ones. Under steady load this takes one disk write off every commit's path.
-    const lastCommitted = rd.committedEntries.length > 0 ? rd.committedEntries[rd.committedEntries.length - 1].index : 0;
-    const applyFirst = !rd.snapshot && lastCommitted > 0 && lastCommitted <= this.persistedLast && (rd.entries.length === 0 || rd.entries[0].index > lastCommitted);
-    if (applyFirst) this.applyCommitted(rd);
-    if (rd.snapshot) {
-      await log.saveSnapshot(rd.snapshot);
-      this.persistedLast = Math.max(this.persistedLast, rd.snapshot.metadata.index);
+    const raft = this.raft;
+    // Below the first unstable entry the core's log is what the replica log holds.
+    const durable = { lastIndex: this.persistedLast, term: (i: number) => raft.logTerm(i) };
+    for (const step of planReady(rd, durable)) {
+      switch (step.kind) {
+        case 'apply':
+          this.applyCommitted(step.entries);
+          break;
+        case 'persist':
+          if (step.snapshot) {
+            await log.saveSnapshot(step.snapshot);
+            this.persistedLast = Math.max(this.persistedLast, step.snapshot.metadata.index);
+          }
+          // Entries and hard state are written together (a file log puts both in one write and one sync).
+          await Promise.all([
+            step.entries.length > 0 ? log.append(step.entries) : undefined,
+            step.hardState ? log.saveHardState(step.hardState) : undefined,
+          ]);
+          if (step.entries.length > 0) this.persistedLast = step.entries[step.entries.length - 1].index;
+          break;
+        case 'send':
+          for (const m of step.messages) this.send(m);
+          break;
+        case 'restore':
+          this.ledger = Ledger.restore(step.snapshot.data);
+          this.compactor.reset();
+          break;
+        case 'finish':
+          this.finishReady(rd);
+          break;
+      }
     }
-    // Entries and hard state are written together (a file log puts both in one write and one sync).
-    await Promise.all([rd.entries.length > 0 ? log.append(rd.entries) : undefined, rd.hardState ? log.saveHardState(rd.hardState) : undefined]);
-    if (rd.entries.length > 0) this.persistedLast = rd.entries[rd.entries.length - 1].index;
-    for (const m of rd.messages) this.options.transport.send(m);
-    if (rd.snapshot) this.ledger = Ledger.restore(rd.snapshot.data);
-    if (!applyFirst) this.applyCommitted(rd);
-    this.finishReady(rd);
-    const applied = this.raft.log.applied;
-    if (applied - this.raft.log.snapshotIndex >= this.options.snapshotEvery) {
-      const snap = this.raft.compact(applied, this.ledger.snapshot());
+    const due = this.compactor.afterApply(raft.appliedIndex(), raft.snapshotIndex(), () =>
+      this.ledger.snapshot(),
+    );
+    if (due) {
+      const snap = raft.compact(due.index, due.data);
       if (snap.ok) await log.saveSnapshot(snap.value);
     }
   }
 
-  private applyCommitted(rd: Ready): void {
-    for (const e of rd.committedEntries) {
+  /** One message, one send: a failure (synchronous or not) is a lost message and never stops the loop. */
+  private send(m: Message): void {
+    if (this.isolated.has(m.to)) return;
+    const failed = (err: unknown) => {
+      this.options.onSendFailed?.(m, err);
+      if (m.type === 'installSnapshot') this.enqueue(() => this.raft.reportSnapshot(m.to, true));
+    };
+    try {
+      const frames = frameMessage(encodeMessage(m), this.options.id, ++this.messageSeq, this.maxFrame());
+      for (const frame of frames) {
+        const sent = this.options.transport.publish(m.to, frame);
+        if (sent) sent.catch(failed);
+      }
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  private applyCommitted(entries: Entry[]): void {
+    for (const e of entries) {
       if (e.type !== 'normal') continue;
+      this.failOverwritten(e.index, e.term);
       const result = this.ledger.applyEntry(e.data, e.index);
       if (!result) continue;
       const command = decodeCommand(e.data);
       const key = `${command.clientId}#${command.requestId}`;
       const waiting = this.writes.get(key);
       if (waiting) this.writes.delete(key);
+      // Every attempt of this request gets the answer of the copy that applied (sessions make copies safe).
       for (const w of waiting ?? []) w.resolve({ index: e.index, term: e.term, result });
-      this.options.onApplied?.({ index: e.index, term: e.term, command, result, local: waiting !== undefined });
+      this.options.onApplied?.({
+        index: e.index,
+        term: e.term,
+        command,
+        result,
+        local: waiting !== undefined,
+      });
     }
+  }
+
+  /** A proposal whose index committed with another term was overwritten: it fails now, retryably. */
+  private failOverwritten(index: number, term: number): void {
+    for (const [key, list] of this.writes) {
+      const keep = list.filter((w) => {
+        if (w.index !== index || w.term === term) return true;
+        w.reject(
+          new ReplicaError(
+            'DROPPED',
+            `proposal at index ${index} was overwritten by term ${term}; retry on the leader`,
+            this.raft.leader(),
+          ),
+        );
+        return false;
+      });
+      if (keep.length) this.writes.set(key, keep);
+      else this.writes.delete(key);
+    }
+  }
+
+  /** The leader's term ended: its proposals may never commit, so they fail now and are retried by the caller. */
+  private failProposalsOfEndedTerm(): void {
+    const err = new ReplicaError(
+      'DROPPED',
+      `leadership of term ${this.raft.term()} ended before the proposal committed; retry on the new leader`,
+      this.raft.leader(),
+    );
+    for (const list of this.writes.values()) for (const w of list) w.reject(err);
+    this.writes.clear();
   }
 
   private finishReady(rd: Ready): void {
@@ -273,7 +462,7 @@ export class ReplicaNode {
       this.readsAwaitingApply.push({ context: rs.context, index: rs.index, resolve: pending.resolve });
     }
     this.raft.advance(rd);
-    const applied = this.raft.log.applied;
+    const applied = this.raft.appliedIndex();
     const still: PendingRead[] = [];
     for (const r of this.readsAwaitingApply) {
       if (r.index <= applied) r.resolve(r.index);
@@ -281,9 +470,10 @@ export class ReplicaNode {
     }
     this.readsAwaitingApply = still;
     if (rd.softState) {
+      if (this.role === 'leader' && rd.softState.role !== 'leader') this.failProposalsOfEndedTerm();
       if (rd.softState.role !== this.role || rd.softState.leader) {
         this.role = rd.softState.role;
-        this.options.onRoleChange?.(rd.softState.role, this.raft.term, rd.softState.leader);
+        this.options.onRoleChange?.(rd.softState.role, this.raft.term(), rd.softState.leader);
       }
       if (rd.softState.leader) for (const w of [...this.leaderWaiters]) w();
     }

@@ -22,8 +22,10 @@ export interface FileReplicaLogOptions {
   /** Rewrite the log once it is larger than this and more than half of it is dead records. Default 64 MiB. */
   compactBytes?: number;
   /**
-   * Damage with intact records after it ('corrupt', not a torn tail): 'truncate' (default) keeps the prefix
-   * before it and reports; 'refuse' makes open() throw LOG_CORRUPT so an operator can restore from a peer.
+   * Damage with intact records after it ('corrupt', not a torn tail): 'refuse' (default) makes open() throw
+   * LOG_CORRUPT naming the file, the offset and how to recover from the peers; 'truncate' keeps the prefix
+   * before it (losing acknowledged records: only for tools that inspect a damaged log). A torn tail is
+   * always repaired.
    */
   onCorruption?: CorruptionPolicy;
   /** Called when recovery cut bytes off the log or adopted a snapshot; the report is also on `.recovery`. */
@@ -63,7 +65,7 @@ export class FileReplicaLog implements ReplicaLog {
 
   /** Opens (creating if needed) the log in dir, recovering from a crash or a torn tail. */
   static async open(dir: string, options: FileReplicaLogOptions = {}): Promise<FileReplicaLog> {
-    const recovered = await recoverLog(dir, options.onCorruption ?? 'truncate');
+    const recovered = await recoverLog(dir, options.onCorruption ?? 'refuse');
     const logPath = path.join(dir, LOG_FILE);
     let fileBytes = recovered.fileBytes;
     if (recovered.needsRewrite) {
@@ -227,7 +229,8 @@ export class FileReplicaLog implements ReplicaLog {
   private async writeRecords(buffers: Buffer[]): Promise<void> {
     if (buffers.length === 0) return;
     const buf = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
-    for (let done = 0; done < buf.length; ) done += writeSync(this.handle.fd, buf, done, buf.length - done, this.writeOffset + done);
+    for (let done = 0; done < buf.length;)
+      done += writeSync(this.handle.fd, buf, done, buf.length - done, this.writeOffset + done);
     fdatasyncSync(this.handle.fd);
     this.writeOffset += buf.length;
   }

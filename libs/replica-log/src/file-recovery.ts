@@ -87,8 +87,10 @@ export async function recoverLog(dir: string, onCorruption: CorruptionPolicy): P
     if (report.damage.kind === 'corrupt' && onCorruption === 'refuse') {
       throw new ReplicaLogError(
         'LOG_CORRUPT',
-        `${logPath} is damaged at byte ${offset} (${report.damage.reason}) with records after it; ` +
-          `restore the replica from a peer, or open with onCorruption 'truncate' to keep the prefix`,
+        `${logPath} is damaged at byte ${offset} (${report.damage.reason}) with intact records after it, ` +
+          `so acknowledged entries or votes would be lost by cutting it. To recover this replica from its ` +
+          `peers: stop it, delete the directory ${dir}, and start it again; it rejoins empty and the leader ` +
+          `sends it a snapshot and the entries after it (the rest of the cluster must hold a majority).`,
         { path: logPath, offset },
       );
     }

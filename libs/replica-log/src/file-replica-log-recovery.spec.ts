@@ -112,7 +112,7 @@ describe('FileReplicaLog recovery and compaction', () => {
     expect(await reopened.lastIndex()).toBe(3);
   });
 
-  it('detects a flipped byte in the middle, keeps the prefix before it and reports it as corrupt', async () => {
+  it("with onCorruption 'truncate', keeps the prefix before a flipped byte in the middle and reports it as corrupt", async () => {
     const log = await openLog();
     await log.append(range(1, 2, 1));
     const damagedAt = log.fileBytes;
@@ -123,7 +123,7 @@ describe('FileReplicaLog recovery and compaction', () => {
     bytes[damagedAt + 12] ^= 0x40;
     await fs.writeFile(logFile, bytes);
 
-    const reopened = await openLog();
+    const reopened = await openLog({ onCorruption: 'truncate' });
     expect(reopened.recovery.damage).toEqual({
       kind: 'corrupt',
       offset: damagedAt,
@@ -133,7 +133,7 @@ describe('FileReplicaLog recovery and compaction', () => {
     expect(brief((await reopened.load()).entries)).toEqual(brief(range(1, 2, 1)));
   });
 
-  it("refuses to open a log damaged in the middle under onCorruption 'refuse', leaving the file as it was", async () => {
+  it('refuses by default to open a log damaged before its tail, naming file, offset and the recovery, leaving the file as it was', async () => {
     const log = await openLog();
     await log.append(range(1, 2, 1));
     const damagedAt = log.fileBytes;
@@ -144,10 +144,13 @@ describe('FileReplicaLog recovery and compaction', () => {
     bytes[damagedAt + 1] ^= 0x01;
     await fs.writeFile(logFile, bytes);
 
-    await expect(FileReplicaLog.open(dir, { onCorruption: 'refuse' })).rejects.toMatchObject({
+    const refused = FileReplicaLog.open(dir);
+    await expect(refused).rejects.toMatchObject({
       code: 'LOG_CORRUPT',
-      details: { offset: damagedAt },
+      details: { path: logFile, offset: damagedAt },
     });
+    await expect(refused).rejects.toThrow(`${logFile} is damaged at byte ${damagedAt}`);
+    await expect(refused).rejects.toThrow(`delete the directory ${dir}`);
     expect(await fs.readFile(logFile)).toEqual(bytes);
   });
 
