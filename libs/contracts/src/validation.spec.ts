@@ -1,6 +1,6 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsInt, IsString, Min, ValidateNested } from 'class-validator';
-import { decodeJsonObject, decodeRequest, OssaError, PingRequest } from './index';
+import { checkJsonShape, ConflictDetectRequest, decodeJsonObject, decodeRequest, HandoffRequestDto, MAX_NESTING_DEPTH, OssaError, PingRequest, validateDto } from './index';
 
 class Inner {
   @IsInt()
@@ -13,6 +13,14 @@ class Outer {
   @ValidateNested({ each: true })
   @Type(() => Inner)
   items!: Inner[];
+}
+
+class Exploding {
+  @Transform(() => {
+    throw new TypeError('cannot convert');
+  })
+  @IsString()
+  name!: string;
 }
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -52,5 +60,50 @@ describe('request validation', () => {
   it('accepts a valid ping and rejects a wrong type', () => {
     expect(decodeRequest(PingRequest, bytes('{"holdMs":5}')).holdMs).toBe(5);
     expect(catchError(() => decodeRequest(PingRequest, bytes('{"holdMs":"5"}'))).details[0].field).toBe('holdMs');
+  });
+
+  it('refuses nesting deeper than the limit before any transformer recurses into it', () => {
+    // 10,000 levels would overflow class-transformer's recursion; the iterative check names where it stops.
+    const deep = '{"items":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}';
+    const err = catchError(() => decodeRequest(Outer, bytes(deep)));
+    expect(err).toBeInstanceOf(OssaError);
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.details[0]).toMatchObject({ constraint: 'maxDepth', field: 'items' + '[0]'.repeat(MAX_NESTING_DEPTH - 1) });
+    // The body plus 31 nested containers is exactly the limit; one more is refused.
+    const nested = (levels: number) => JSON.parse('{"a":' + '['.repeat(levels) + ']'.repeat(levels) + '}') as unknown;
+    expect(() => checkJsonShape(nested(MAX_NESTING_DEPTH - 1))).not.toThrow();
+    expect(catchError(() => checkJsonShape(nested(MAX_NESTING_DEPTH))).details[0].constraint).toBe('maxDepth');
+  });
+
+  it.each([
+    ['__proto__', '{"name":"n","items":[],"__proto__":{"polluted":true}}', '__proto__'],
+    ['constructor', '{"name":"n","items":[{"units":1,"constructor":{"prototype":1}}]}', 'items[0].constructor'],
+    ['prototype', '{"id":"t","priority":"low","requiredCapabilities":[{"capabilityId":"c","parameters":{"prototype":null}}]}', 'requiredCapabilities[0].parameters.prototype'],
+  ])('refuses the prototype-like key %s wherever it appears, naming its path', (_key, body, field) => {
+    const dto = body.includes('priority') ? HandoffRequestDto : Outer;
+    const err = catchError(() => decodeRequest(dto as typeof Outer, bytes(body)));
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.details).toContainEqual(expect.objectContaining({ field, constraint: 'prototypeKey' }));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('turns anything class-transformer throws into VALIDATION_FAILED', () => {
+    const err = catchError(() => validateDto(Exploding, { name: 'x' }));
+    expect(err).toBeInstanceOf(OssaError);
+    expect(err.code).toBe('VALIDATION_FAILED');
+    expect(err.details[0]).toMatchObject({ field: '(body)', constraint: 'shape' });
+    expect(err.details[0].message).toContain('cannot convert');
+  });
+
+  it('refuses a body that is not an object when validating directly', () => {
+    for (const plain of [null, 'x', 3, [1]]) {
+      expect(catchError(() => validateDto(Outer, plain)).details[0]).toMatchObject({ field: '(body)', constraint: 'object' });
+    }
+  });
+
+  it('bounds array lengths of task requests', () => {
+    const tasks = Array.from({ length: 20_001 }, (_, i) => ({ id: `t${i}`, priority: 'low' }));
+    const err = catchError(() => validateDto(ConflictDetectRequest, { tasks, resources: Array.from({ length: 20_001 }, () => ({ id: 'r', capacity: 1 })) }));
+    expect(err.details.map((d) => `${d.field}:${d.constraint}`)).toEqual(expect.arrayContaining(['tasks:arrayMaxSize', 'resources:arrayMaxSize']));
   });
 });

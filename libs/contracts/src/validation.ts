@@ -4,6 +4,12 @@ import { OssaError, type ErrorDetail } from './errors';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
+/** Objects and arrays nested deeper than this are refused before any transformer walks them (recursively). */
+export const MAX_NESTING_DEPTH = 32;
+
+/** Keys that reach an object's prototype when copied onto it: refused wherever they appear in a body. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 export interface DecodeOptions {
   /** Payloads larger than this are refused before parsing. */
   maxPayloadBytes?: number;
@@ -32,7 +38,39 @@ export function decodeJsonObject(payload: Uint8Array, options: DecodeOptions = {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw failed([{ field: '(body)', constraint: 'object', message: 'body must be a JSON object' }]);
   }
+  checkJsonShape(parsed);
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * Refuses, before class-transformer sees the body, what it cannot take safely: nesting deeper than
+ * {@link MAX_NESTING_DEPTH} (its recursion overflows the stack) and prototype-like keys (they reach the
+ * instance's prototype). Iterative, so the check itself cannot overflow.
+ */
+export function checkJsonShape(plain: unknown, maxDepth: number = MAX_NESTING_DEPTH): void {
+  const details: ErrorDetail[] = [];
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: plain, path: '', depth: 0 }];
+  while (stack.length > 0 && details.length < 20) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= maxDepth) {
+      details.push({ field: path || '(body)', constraint: 'maxDepth', message: `nesting deeper than ${maxDepth} levels is refused` });
+      continue;
+    }
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      const field = path ? `${path}.${key}` : key;
+      if (PROTOTYPE_KEYS.has(key)) {
+        details.push({ field, constraint: 'prototypeKey', message: `the key "${key}" is not accepted anywhere in a request` });
+        continue;
+      }
+      stack.push({ value: (value as Record<string, unknown>)[key], path: field, depth: depth + 1 });
+    }
+  }
+  if (details.length > 0) throw failed(details);
 }
 
 function joinPath(parent: string, property: string): string {
@@ -53,10 +91,24 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return details;
 }
 
-/** Turns a plain object into a validated DTO instance, or throws VALIDATION_FAILED naming each bad field. */
-export function validateDto<T extends object>(dto: ClassConstructor<T>, plain: Record<string, unknown>): T {
-  const instance = plainToInstance(dto, plain);
-  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+/**
+ * Turns a plain object into a validated DTO instance, or throws VALIDATION_FAILED naming each bad field. It
+ * throws nothing else: whatever class-transformer or class-validator throw on a hostile body becomes
+ * VALIDATION_FAILED too.
+ */
+export function validateDto<T extends object>(dto: ClassConstructor<T>, plain: unknown): T {
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+    throw failed([{ field: '(body)', constraint: 'object', message: 'body must be a JSON object' }]);
+  }
+  checkJsonShape(plain);
+  let instance: T;
+  let errors: ValidationError[];
+  try {
+    instance = plainToInstance(dto, plain);
+    errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  } catch (err) {
+    throw failed([{ field: '(body)', constraint: 'shape', message: `body cannot be read as ${dto.name}: ${(err as Error)?.message ?? String(err)}`.slice(0, 300) }]);
+  }
   if (errors.length > 0) throw failed(flattenValidationErrors(errors));
   return instance;
 }

@@ -26,7 +26,7 @@ export class ResourceCapacityDto {
 export class SharedBudgetDto {
   @IsOptional() @IsNumber() @Min(0) maxTokens?: number;
   @IsOptional() @IsNumber() @Min(0) maxCost?: number;
-  @IsOptional() @IsString() currency?: string;
+  @IsOptional() @IsString() @Length(1, 20) currency?: string;
 }
 
 /** Weights of the strategy selection rule (docs/conflict.md); missing ones keep their defaults. */
@@ -41,7 +41,7 @@ export class ImpactWeightsDto {
 export class ConflictDetectRequest {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_CONFLICT_TASKS) @ValidateNested({ each: true }) @Type(() => TaskRequestDto)
   tasks!: TaskRequestDto[];
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => ResourceCapacityDto) resources?: ResourceCapacityDto[];
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_CONFLICT_TASKS) @ValidateNested({ each: true }) @Type(() => ResourceCapacityDto) resources?: ResourceCapacityDto[];
   @IsOptional() @ValidateNested() @Type(() => SharedBudgetDto) budget?: SharedBudgetDto;
 }
 
@@ -50,6 +50,6 @@ export class ConflictResolveRequest extends ConflictDetectRequest {
   /** The consensus algorithm that must agree on the resolution. */
   @IsOptional() @IsIn(CONSENSUS_ALGORITHMS, { message: `algorithm must be one of ${CONSENSUS_ALGORITHMS.join(', ')}` })
   algorithm?: ConsensusAlgorithmValue;
-  @IsOptional() @IsArray() @IsIn(STRATEGIES, { each: true }) strategies?: (typeof STRATEGIES)[number][];
+  @IsOptional() @IsArray() @ArrayMaxSize(STRATEGIES.length) @IsIn(STRATEGIES, { each: true }) strategies?: (typeof STRATEGIES)[number][];
   @IsOptional() @ValidateNested() @Type(() => ImpactWeightsDto) weights?: ImpactWeightsDto;
 }

@@ -10,6 +10,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
@@ -21,7 +22,7 @@ export class RequiredCapabilityDto {
   @IsString() @Length(1, MAX_ID_LENGTH) capabilityId!: string;
   @IsOptional() @IsString() @Length(1, 50) version?: string;
   @IsOptional() @IsObject() parameters?: Record<string, unknown>;
-  @IsOptional() @IsArray() @IsString({ each: true }) alternatives?: string[];
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @Length(1, MAX_ID_LENGTH, { each: true }) alternatives?: string[];
   @IsOptional() @IsNumber() @Min(0) weight?: number;
 }
 
@@ -38,7 +39,7 @@ export class BudgetTrackingDto {
   @IsOptional() @IsNumber() allocated?: number;
   @IsOptional() @IsNumber() remaining?: number;
   @IsOptional() @IsNumber() projectedOverrun?: number;
-  @IsOptional() @IsArray() alerts?: unknown[];
+  @IsOptional() @IsArray() @ArrayMaxSize(100) alerts?: unknown[];
 }
 
 export class TaskBudgetDto {
@@ -50,27 +51,27 @@ export class TaskBudgetDto {
 }
 
 export class SecurityContextDto {
-  @IsOptional() @IsArray() @IsString({ each: true }) permissions?: string[];
-  @IsOptional() @IsArray() @IsString({ each: true }) restrictions?: string[];
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(200, { each: true }) permissions?: string[];
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(200, { each: true }) restrictions?: string[];
   @IsOptional() @IsBoolean() auditRequired?: boolean;
-  @IsOptional() @IsString() encryptionLevel?: string;
+  @IsOptional() @IsString() @MaxLength(50) encryptionLevel?: string;
 }
 
 export class TaskContextDto {
-  @IsOptional() @IsString() agentId?: string;
-  @IsOptional() @IsString() stepId?: string;
-  @IsOptional() @IsArray() previousResults?: unknown[];
+  @IsOptional() @IsString() @MaxLength(MAX_ID_LENGTH) agentId?: string;
+  @IsOptional() @IsString() @MaxLength(MAX_ID_LENGTH) stepId?: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(100) previousResults?: unknown[];
   @IsOptional() @IsObject() environmentVariables?: Record<string, unknown>;
   @IsOptional() @ValidateNested() @Type(() => SecurityContextDto) securityContext?: SecurityContextDto;
 }
 
 export class TaskMetadataDto {
-  @IsOptional() @IsString() createdBy?: string;
+  @IsOptional() @IsString() @MaxLength(MAX_ID_LENGTH) createdBy?: string;
   @IsOptional() @IsISO8601({ strict: true }) createdAt?: string;
   /** Seconds. */
   @IsOptional() @IsNumber() @Min(0) estimatedDuration?: number;
-  @IsOptional() @IsString() complexity?: string;
-  @IsOptional() @IsString() category?: string;
+  @IsOptional() @IsString() @MaxLength(50) complexity?: string;
+  @IsOptional() @IsString() @MaxLength(100) category?: string;
 }
 
 /** A resource a task holds: `exclusive` alone, `shared` taking `units` (default 1) of its capacity. */
@@ -88,7 +89,7 @@ export class TimeWindowDto {
 /** The seed's task request, plus `resources`, `window` and `duration` used by conflict analysis. */
 export class TaskRequestDto {
   @IsString() @Length(1, MAX_ID_LENGTH) id!: string;
-  @IsOptional() @IsString() workflowId?: string;
+  @IsOptional() @IsString() @MaxLength(MAX_ID_LENGTH) workflowId?: string;
   @IsOptional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => RequiredCapabilityDto)
   requiredCapabilities?: RequiredCapabilityDto[];
   @IsIn(TASK_PRIORITIES, { message: `priority must be one of ${TASK_PRIORITIES.join(', ')}` }) priority!: TaskPriorityValue;
@@ -96,11 +97,11 @@ export class TaskRequestDto {
   @IsOptional() @ValidateNested() @Type(() => TaskBudgetDto) budget?: TaskBudgetDto;
   @IsOptional() @ValidateNested() @Type(() => TaskContextDto) context?: TaskContextDto;
   /** Ids of the tasks this one waits for. */
-  @IsOptional() @IsArray() @IsString({ each: true }) dependencies?: string[];
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @Length(1, MAX_ID_LENGTH, { each: true }) dependencies?: string[];
   @IsOptional() @ValidateNested() @Type(() => SlaDto) slaRequirements?: SlaDto;
   @IsOptional() @ValidateNested() @Type(() => TaskMetadataDto) metadata?: TaskMetadataDto;
   /** Seconds; overrides metadata.estimatedDuration. */
   @IsOptional() @IsNumber() @Min(0) duration?: number;
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => ResourceUseDto) resources?: ResourceUseDto[];
+  @IsOptional() @IsArray() @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => ResourceUseDto) resources?: ResourceUseDto[];
   @IsOptional() @ValidateNested() @Type(() => TimeWindowDto) window?: TimeWindowDto;
 }
