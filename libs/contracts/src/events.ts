@@ -12,6 +12,7 @@ export const EVENT_NAMES = {
   circuitBreakerTripped: 'circuitBreakerTripped',
   serviceStarted: 'serviceStarted',
   serviceStopped: 'serviceStopped',
+  messageDeadLettered: 'messageDeadLettered',
 } as const;
 export type EventName = (typeof EVENT_NAMES)[keyof typeof EVENT_NAMES];
 

@@ -1,6 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsString, Min, ValidateNested } from 'class-validator';
-import { checkJsonShape, ConflictDetectRequest, decodeJsonObject, decodeRequest, HandoffRequestDto, MAX_NESTING_DEPTH, OssaError, PingRequest, validateDto } from './index';
+import { checkJsonShape, ConflictDetectRequest, decodeJsonObject, decodeRequest, HandoffRequestDto, MAX_ERROR_DETAILS, MAX_NESTING_DEPTH, OssaError, PingRequest, validateDto } from './index';
 
 class Inner {
   @IsInt()
@@ -105,5 +105,14 @@ describe('request validation', () => {
     const tasks = Array.from({ length: 20_001 }, (_, i) => ({ id: `t${i}`, priority: 'low' }));
     const err = catchError(() => validateDto(ConflictDetectRequest, { tasks, resources: Array.from({ length: 20_001 }, () => ({ id: 'r', capacity: 1 })) }));
     expect(err.details.map((d) => `${d.field}:${d.constraint}`)).toEqual(expect.arrayContaining(['tasks:arrayMaxSize', 'resources:arrayMaxSize']));
+  });
+
+  it('caps the details of one error so the reply always fits a message', () => {
+    const longKey = 'k'.repeat(100_000);
+    const items = Array.from({ length: 500 }, () => ({ units: -1 }));
+    const err = catchError(() => validateDto(Outer, { name: 'n', items, [longKey]: 1 }));
+    expect(err.details).toHaveLength(MAX_ERROR_DETAILS + 1);
+    expect(err.details[MAX_ERROR_DETAILS]).toMatchObject({ field: '(more)', constraint: 'maxDetails' });
+    expect(JSON.stringify(err.toEnvelope()).length).toBeLessThan(64 * 1024);
   });
 });

@@ -15,8 +15,19 @@ export interface DecodeOptions {
   maxPayloadBytes?: number;
 }
 
-function failed(details: ErrorDetail[]): OssaError {
-  const fields = details.map((d) => d.field).join(', ');
+/** Details one VALIDATION_FAILED carries: a hostile body can break thousands of rules, the reply must still fit a message. */
+export const MAX_ERROR_DETAILS = 50;
+const MAX_FIELD_CHARS = 200;
+const MAX_MESSAGE_CHARS = 300;
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+function failed(all: ErrorDetail[]): OssaError {
+  const details = all.slice(0, MAX_ERROR_DETAILS).map((d) => ({ ...d, field: clip(d.field, MAX_FIELD_CHARS), message: clip(d.message, MAX_MESSAGE_CHARS) }));
+  if (all.length > MAX_ERROR_DETAILS) {
+    details.push({ field: '(more)', constraint: 'maxDetails', message: `${all.length - MAX_ERROR_DETAILS} more problems not listed` });
+  }
+  const fields = clip(details.map((d) => d.field).join(', '), 1000);
   return new OssaError('VALIDATION_FAILED', `Invalid request: ${fields}`, details);
 }
 

@@ -11,6 +11,7 @@ export { NoRespondersError, RequestTimeoutError, RemoteError, MalformedReplyErro
 export { contractStreams, ensureStreams, type StreamSpec, type StreamOutcome } from './jetstream-bootstrap';
 export { EventPublisher, type PublishedEvent } from './event-publisher';
 export { DurableConsumer, PermanentMessageError, type ConsumedMessage, type DurableConsumerOptions } from './durable-consumer';
+export { buildDeadLetter, headerValue, type DeadLetter, type DeadLetterBody, type DeadLetterInput, type DeadLetterReason } from './dead-letter';
 export { natsHealthCheck, jetStreamHealthCheck } from './health';
 export { MessagingModule, type MessagingModuleOptions } from './messaging.module';
 export { SERVICE_IDENTITY, type ServiceIdentity } from './tokens';

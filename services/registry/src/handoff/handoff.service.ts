@@ -168,7 +168,7 @@ export class HandoffService {
 
   /** The agent may be offline now: the task waits for it on its own subject in the tasks stream. */
   private async deliver(task: HandoffRequestDto, agentId: string, negotiationId: string): Promise<void> {
-    await this.nats.js.publish(`${this.nats.subjects.prefix}.tasks.assigned.${agentId}`, new TextEncoder().encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), {
+    await this.nats.js.publish(this.nats.subjects.tasksAssigned(agentId), new TextEncoder().encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), {
       // Stable per task and agent: a repeated delivery within the stream's duplicate window is dropped.
       msgID: `assigned:${task.id}:${agentId}`,
     });
