@@ -21,6 +21,12 @@ export async function runMain(definitions: ServiceDefinition[]): Promise<void> {
     const failed = results.filter((r) => r.status === 'rejected');
     process.exit(failed.length ? 1 : 0);
   };
+  // Every promise is meant to be handled where it is made; one that is not is a bug to see at once, loudly,
+  // rather than a process that dies without a word (Node's default) or goes on unnoticed.
+  process.on('unhandledRejection', (reason) => {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    process.stderr.write(`\n!!!!! UNHANDLED PROMISE REJECTION (a bug: please report it) !!!!!\n${text}\n\n`);
+  });
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   try {

@@ -31,7 +31,10 @@ export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     this.sweeper = setInterval(() => {
-      this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined));
+      // A failed sweep is logged and tried again at the next interval; it never rejects unhandled.
+      this.sweeping ??= this.sweep()
+        .catch((err) => this.logger.error({ err }, 'heartbeat sweep failed; retried at the next interval'))
+        .finally(() => (this.sweeping = undefined));
     }, this.config.SWEEP_INTERVAL_MS);
   }
 
