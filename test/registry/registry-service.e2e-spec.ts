@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { NatsConnection } from 'nats';
-import { subjectsFor, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
+import { HandoffRequestDto, subjectsFor, validateDto, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { databaseName } from '@ossa/persistence';
 import { startService, type RunningService } from '@ossa/runtime';
@@ -9,6 +9,7 @@ import { deleteStreams, isErrorEnvelope, mongoUrlOrWarn, natsUrl, requestJson, s
 import { AgentDirectory } from '../../services/registry/src/agents/agent-directory';
 import type { RegistryStore } from '../../services/registry/src/agents/agent.record';
 import { registryService } from '../../services/registry/src/definition';
+import { HandoffService } from '../../services/registry/src/handoff/handoff.service';
 import { REGISTRY_STORE } from '../../services/registry/src/registry.tokens';
 
 jest.setTimeout(120_000);
@@ -181,15 +182,25 @@ describeMongo('registry service over NATS with MongoDB state', () => {
   it('waits for a slow bidder within the bid window and counts one slower than the window as silent', async () => {
     for (const id of ['slow-yes', 'quick-meh', 'too-slow']) await register(agent(id, {}, 'slow-cap'));
     const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-    const later = (ms: number, m: { respond: (d: Uint8Array) => boolean }, body: unknown) => setTimeout(() => m.respond(enc(body)), ms);
+    // No timers standing in for "slow": slow-yes answers only after quick-meh did, and too-slow is answered
+    // only once the negotiation is over, so the outcome does not depend on how loaded the machine is.
+    let quickAnswered!: () => void;
+    const quick = new Promise<void>((r) => (quickAnswered = r));
+    const held: { respond: (d: Uint8Array) => boolean }[] = [];
     const subs = [
-      // Bid window 300 ms: 120 ms is slow but in time; 700 ms is past it.
-      nc.subscribe(subjects.agent('slow-yes', 'bid'), { callback: (_e, m) => later(120, m, { bid: true, confidence: 1 }) }),
-      nc.subscribe(subjects.agent('quick-meh', 'bid'), { callback: (_e, m) => m.respond(enc({ bid: true, confidence: 0.2 })) }),
-      nc.subscribe(subjects.agent('too-slow', 'bid'), { callback: (_e, m) => later(700, m, { bid: true, confidence: 1 }) }),
+      nc.subscribe(subjects.agent('slow-yes', 'bid'), { callback: (_e, m) => void quick.then(() => m.respond(enc({ bid: true, confidence: 1 }))) }),
+      nc.subscribe(subjects.agent('quick-meh', 'bid'), {
+        callback: (_e, m) => {
+          m.respond(enc({ bid: true, confidence: 0.2 }));
+          quickAnswered();
+        },
+      }),
+      nc.subscribe(subjects.agent('too-slow', 'bid'), { callback: (_e, m) => held.push(m) }),
       nc.subscribe(subjects.agent('slow-yes', 'award'), { callback: (_e, m) => m.respond(enc({ accepted: true })) }),
     ];
     const negotiation = await ask<Negotiation>('handoff.initiate', task('slow-task', 'slow-cap'));
+    expect(held).toHaveLength(1);
+    for (const m of held) m.respond(enc({ bid: true, confidence: 1 }));
     for (const s of subs) s.unsubscribe();
     expect(negotiation.selectedAgent).toBe('slow-yes');
     expect(Object.fromEntries(negotiation.candidates.map((c) => [c.agentId, c.bid]))).toEqual({ 'slow-yes': 'bid', 'quick-meh': 'bid', 'too-slow': 'silent' });
@@ -281,10 +292,15 @@ describeMongo('registry service over NATS with MongoDB state', () => {
   it('two registry instances racing on one task assign it to exactly one agent', async () => {
     const second = await startService(registryService, { ...env, INSTANCE_ID: `registry-b-${randomBytes(2).toString('hex')}` });
     for (const id of ['race-a', 'race-b', 'race-c']) await register(agent(id, {}, 'racing'));
-    const direct = (instance: RunningService) => requestJson<Negotiation>(nc, subjects.request('registry', 'handoff.initiate'), task('race-task', 'racing'), { timeoutMs: 10_000 }).then((r) => ({ r, instance: instance.instance }));
-    const results = await Promise.all(Array.from({ length: 8 }, () => direct(second)));
+    // Straight into each instance's handoff service (the queue group might send every request to one of them).
+    const request = validateDto(HandoffRequestDto, task('race-task', 'racing'));
+    const direct = (instance: RunningService) => instance.app.get(HandoffService).negotiate(request).then((r) => ({ r, instance: instance.instance }));
+    const instances = [running[running.length - 1], second];
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => direct(instances[i % 2])));
+    expect(new Set(results.map(({ instance }) => instance)).size).toBe(2);
     const winners = new Set(results.map(({ r }) => r.selectedAgent));
     expect(winners.size).toBe(1);
+    expect(results.filter(({ r }) => r.status === 'assigned')).toHaveLength(1);
     const loads = await Promise.all(['race-a', 'race-b', 'race-c'].map((id) => ask<{ currentLoad: number }>('agent.get', { agentId: id })));
     expect(loads.map((a) => a.currentLoad).reduce((x, y) => x + y, 0)).toBe(1);
     await second.close();

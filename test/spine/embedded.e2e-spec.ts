@@ -13,7 +13,10 @@ describe('all six services in one process', () => {
   let nc: NatsConnection;
   const running: RunningService[] = [];
 
+  let startedAt: number;
+
   beforeAll(async () => {
+    startedAt = Date.now();
     nc = await testConnection();
     const env = serviceEnv(prefix, { MAX_PAYLOAD_BYTES: '4096' });
     for (const definition of ALL_SERVICES) running.push(await startService(definition, env));
@@ -31,7 +34,9 @@ describe('all six services in one process', () => {
     const instances = running.filter((s) => s.name === service).map((s) => s.instance);
     expect(reply).toEqual({ service, instance: expect.any(String), version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptimeMs: expect.any(Number) });
     expect(instances).toContain(reply.instance);
+    // Started within this suite: not before it began, and a few clock-rounding milliseconds at most.
     expect(reply.uptimeMs).toBeGreaterThanOrEqual(0);
+    expect(reply.uptimeMs).toBeLessThanOrEqual(Date.now() - startedAt + 5);
   });
 
   it('creates the contract streams with the contract retention, and creating them again is harmless', async () => {

@@ -1,7 +1,7 @@
 export * from './harness';
 export * from './child-service';
 export { natsServerBinary, startTestServers, tcpAnswers, waitForPort, type TestServers } from './servers';
-export { mongoUrlOrWarn } from './mongo';
+export { mongoUrlOrWarn, requireOrSkip, underCi } from './mongo';
 export * from './consensus-cluster';
 export * from './ledger-cluster';
 export * from './suite';

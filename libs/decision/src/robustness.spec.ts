@@ -34,19 +34,27 @@ const paths: Array<(req: Record<string, unknown>, value: unknown) => void> = [
 
 describe('robustness against malformed requests', () => {
   it('returns a result or throws a DecisionError, never anything else', () => {
+    const outcomes = { result: 0, refused: 0 };
     fc.assert(
       fc.property(fc.nat(paths.length - 1), fc.jsonValue(), (which, value) => {
         const req = seedRequest() as unknown as Record<string, unknown>;
         req.quorum = undefined;
         paths[which](req, value);
+        let error: unknown;
         try {
           makeDecision(req as never, { now: NOW });
-        } catch (error) {
-          expect(error).toBeInstanceOf(DecisionError);
+        } catch (err) {
+          error = err ?? new Error('threw a nullish value');
         }
+        if (error === undefined) return void outcomes.result++;
+        expect(error).toBeInstanceOf(DecisionError);
+        outcomes.refused++;
       }),
       { numRuns: 500 },
     );
+    // Both paths ran: the property checked refusals, not only requests that happened to be valid.
+    expect(outcomes.refused).toBeGreaterThan(0);
+    expect(outcomes.result + outcomes.refused).toBe(500);
   });
 
   it('refuses an unreadable clock reading', () => {
