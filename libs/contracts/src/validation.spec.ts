@@ -1,6 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsString, Min, ValidateNested } from 'class-validator';
-import { checkJsonShape, ConflictDetectRequest, decodeJsonObject, decodeRequest, HandoffRequestDto, MAX_ERROR_DETAILS, MAX_NESTING_DEPTH, OssaError, PingRequest, validateDto } from './index';
+import { AgentBatchDto, checkJsonShape, ConflictDetectRequest, ConflictResolveRequest, decodeJsonObject, decodeRequest, HandoffRequestDto, MAX_ARRAY_ITEMS, MAX_ERROR_DETAILS, MAX_NESTING_DEPTH, MAX_OBJECT_KEYS, OssaError, PingRequest, validateDto } from './index';
 
 class Inner {
   @IsInt()
@@ -102,9 +102,23 @@ describe('request validation', () => {
   });
 
   it('bounds array lengths of task requests', () => {
-    const tasks = Array.from({ length: 20_001 }, (_, i) => ({ id: `t${i}`, priority: 'low' }));
+    const tasks = Array.from({ length: 20_000 }, (_, i) => ({ id: `t${i}`, priority: 'low' }));
     const err = catchError(() => validateDto(ConflictDetectRequest, { tasks, resources: Array.from({ length: 20_001 }, () => ({ id: 'r', capacity: 1 })) }));
-    expect(err.details.map((d) => `${d.field}:${d.constraint}`)).toEqual(expect.arrayContaining(['tasks:arrayMaxSize', 'resources:arrayMaxSize']));
+    expect(err.details.map((d) => `${d.field}:${d.constraint}`)).toEqual(['resources:maxItems']);
+    const strategies = catchError(() => validateDto(ConflictResolveRequest, { tasks: tasks.slice(0, 1), strategies: ['parallel', 'parallel', 'parallel', 'parallel', 'parallel'] }));
+    expect(strategies.details.map((d) => `${d.field}:${d.constraint}`)).toContain('strategies:arrayMaxSize');
+  });
+
+  it('refuses a list longer than its DTO allows before validating its items', () => {
+    const err = catchError(() => validateDto(AgentBatchDto, { agents: Array.from({ length: 20_000 }, () => ({})) }));
+    expect(err.details).toEqual([expect.objectContaining({ field: 'agents', constraint: 'arrayMaxSize' })]);
+    // One detail: the items were not validated one by one (each empty agent would have added its own).
+    expect(err.details[0].message).toContain('20000 given');
+  });
+
+  it('refuses lists and objects past the generic limits anywhere in a body', () => {
+    const err = catchError(() => checkJsonShape({ a: { b: Array.from({ length: MAX_ARRAY_ITEMS + 1 }, () => 0) }, c: Object.fromEntries(Array.from({ length: MAX_OBJECT_KEYS + 1 }, (_, i) => [`k${i}`, i])) }));
+    expect(err.details.map((d) => `${d.field}:${d.constraint}`).sort()).toEqual(['a.b:maxItems', 'c:maxKeys']);
   });
 
   it('caps the details of one error so the reply always fits a message', () => {

@@ -1,11 +1,17 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 import { OssaError, type ErrorDetail } from './errors';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 /** Objects and arrays nested deeper than this are refused before any transformer walks them (recursively). */
 export const MAX_NESTING_DEPTH = 32;
+
+/** No request field is a list longer than this (the contract's largest, conflict tasks, stops here too). */
+export const MAX_ARRAY_ITEMS = 20_000;
+
+/** No request object has more keys than this (records such as scores or parameters included). */
+export const MAX_OBJECT_KEYS = 1_000;
 
 /** Keys that reach an object's prototype when copied onto it: refused wherever they appear in a body. */
 export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -55,8 +61,9 @@ export function decodeJsonObject(payload: Uint8Array, options: DecodeOptions = {
 
 /**
  * Refuses, before class-transformer sees the body, what it cannot take safely: nesting deeper than
- * {@link MAX_NESTING_DEPTH} (its recursion overflows the stack) and prototype-like keys (they reach the
- * instance's prototype). Iterative, so the check itself cannot overflow.
+ * {@link MAX_NESTING_DEPTH} (its recursion overflows the stack), prototype-like keys (they reach the
+ * instance's prototype), and lists or objects so long that transforming and validating them would hold the
+ * service for seconds. Iterative, so the check itself cannot overflow.
  */
 export function checkJsonShape(plain: unknown, maxDepth: number = MAX_NESTING_DEPTH): void {
   const details: ErrorDetail[] = [];
@@ -69,10 +76,19 @@ export function checkJsonShape(plain: unknown, maxDepth: number = MAX_NESTING_DE
       continue;
     }
     if (Array.isArray(value)) {
+      if (value.length > MAX_ARRAY_ITEMS) {
+        details.push({ field: path || '(body)', constraint: 'maxItems', message: `lists of more than ${MAX_ARRAY_ITEMS} items are refused (${value.length} given)` });
+        continue;
+      }
       for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
       continue;
     }
-    for (const key of Object.keys(value)) {
+    const keys = Object.keys(value);
+    if (keys.length > MAX_OBJECT_KEYS) {
+      details.push({ field: path || '(body)', constraint: 'maxKeys', message: `objects with more than ${MAX_OBJECT_KEYS} keys are refused (${keys.length} given)` });
+      continue;
+    }
+    for (const key of keys) {
       const field = path ? `${path}.${key}` : key;
       if (PROTOTYPE_KEYS.has(key)) {
         details.push({ field, constraint: 'prototypeKey', message: `the key "${key}" is not accepted anywhere in a request` });
@@ -97,9 +113,27 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
       details.push({ field, constraint, message: message.replace(/^property /, '') });
     }
-    if (error.children?.length) details.push(...flattenValidationErrors(error.children, field));
+    // A loop, not push(...children): spreading a list of many thousand details overflows the stack.
+    if (error.children?.length) for (const child of flattenValidationErrors(error.children, field)) details.push(child);
   }
   return details;
+}
+
+/**
+ * The DTO's own list limits on its top-level fields, checked before the whole list is transformed and validated
+ * item by item (20,000 agents for a batch of at most 1,000 would otherwise cost seconds to refuse).
+ */
+function checkListLimits(dto: ClassConstructor<object>, plain: Record<string, unknown>): void {
+  const details: ErrorDetail[] = [];
+  for (const meta of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
+    if (meta.name !== 'arrayMaxSize' || meta.each) continue;
+    const value = Object.prototype.hasOwnProperty.call(plain, meta.propertyName) ? plain[meta.propertyName] : undefined;
+    const max = Number((meta.constraints as unknown[] | undefined)?.[0]);
+    if (Array.isArray(value) && value.length > max) {
+      details.push({ field: meta.propertyName, constraint: 'arrayMaxSize', message: `${meta.propertyName} must contain no more than ${max} elements (${value.length} given)` });
+    }
+  }
+  if (details.length > 0) throw failed(details);
 }
 
 /**
@@ -112,6 +146,7 @@ export function validateDto<T extends object>(dto: ClassConstructor<T>, plain: u
     throw failed([{ field: '(body)', constraint: 'object', message: 'body must be a JSON object' }]);
   }
   checkJsonShape(plain);
+  checkListLimits(dto, plain as Record<string, unknown>);
   let instance: T;
   let errors: ValidationError[];
   try {
