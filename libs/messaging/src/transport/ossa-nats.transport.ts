@@ -161,7 +161,13 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
     try {
       msg.respond(encoder.encode(JSON.stringify(reply ?? null)));
     } catch (err) {
-      this.options.logger.warn({ err, subject: route.subject }, 'could not send reply');
+      // Most often a reply larger than max_payload: the caller still gets an answer instead of a timeout.
+      this.options.logger.error({ err, subject: route.subject }, 'could not send reply');
+      try {
+        msg.respond(encoder.encode(JSON.stringify(new OssaError('INTERNAL', `The reply to ${route.subject} could not be sent: ${(err as Error)?.message ?? err}`.slice(0, 300)).toEnvelope())));
+      } catch {
+        // The connection is gone: nothing more can be sent.
+      }
     }
   }
 
