@@ -107,6 +107,7 @@ export class DurableConsumer {
 
   async start(): Promise<void> {
     const { stream, durable, filterSubject } = this.options;
+    this.stopping = false;
     const streamInfo = await this.nats.jsm.streams.info(stream);
     this.workQueue = streamInfo.config.retention === RetentionPolicy.Workqueue;
     // Before the consumer exists, so no advisory of this consumer can be missed; one instance takes each.
