@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { describeMissing, planFailover, scoreAndRank, type HandoffTask, type RegistryAgent, type ScoredCandidate } from '@ossa/registry';
-import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
+import { EVENT_NAMES, OssaError, subjectToken, type HandoffRequestDto } from '@ossa/contracts';
 import { EventPublisher, LedgerClient, LOGGER, NatsConnectionService } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
 import { AgentDirectory } from '../agents/agent-directory';
@@ -26,7 +26,8 @@ export interface NegotiateOptions {
   from?: string;
 }
 
-const assignmentKey = (taskId: string) => `handoff/task/${taskId}/assignee`;
+/** Ledger key holding the agent a task is assigned to. */
+export const assignmentKey = (taskId: string) => `handoff/task/${taskId}/assignee`;
 
 /** The record of a task just assigned to an agent (the task kept as plain JSON). */
 function newHandoff(task: HandoffRequestDto, agentId: string, negotiationId: string): HandoffRecord {
@@ -105,6 +106,8 @@ export class HandoffService {
     const claim = await this.ledger.compareAndSet(key, from, agentId);
     if (claim && !claim.applied) {
       if (!claim.value || claim.value === from) return 'next';
+      // Stored data: it names subjects below, so it must be one subject token (never spaces or CR/LF).
+      subjectToken(claim.value, `assignee of task ${JSON.stringify(task.id)} in the ledger`);
       await this.recoverAssignment(task, claim.value, negotiationId);
       return { assignedTo: claim.value };
     }
