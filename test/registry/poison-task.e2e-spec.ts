@@ -3,7 +3,7 @@
 // placing the tasks behind it. Before, dead-lettering copied the whole body plus headers past max_payload, the
 // rejection went unhandled and every restart died on the same message.
 import type { Msg } from 'nats';
-import { type EventEnvelope } from '@ossa/contracts';
+import { MAX_ERROR_DETAILS, type EventEnvelope } from '@ossa/contracts';
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { natsUrl, requestJson, useServices } from '@ossa/testing';
 import { registryService } from '../../services/registry/src/definition';
@@ -104,7 +104,7 @@ describe('a poison task on the registry durable subject', () => {
       });
     // handoffFailed says why, with few enough details to fit in a message whatever the task held.
     expect(failures.map((f) => f.data.reason)).toEqual(['VALIDATION_FAILED', 'VALIDATION_FAILED']);
-    for (const f of failures) expect(f.data.details.length).toBeLessThanOrEqual(20);
+    for (const f of failures) expect(f.data.details.length).toBeLessThanOrEqual(MAX_ERROR_DETAILS + 1);
 
     // One dead letter per poison message, each within max_payload and naming its original.
     const stored = await readStoredMessages(

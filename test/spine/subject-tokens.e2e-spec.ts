@@ -98,7 +98,8 @@ describe('subject tokens taken from replies', () => {
 describe('subject tokens taken from stored data', () => {
   const suite = useServices('stored-tokens', [registryService], {
     ledger: true,
-    env: { BID_WINDOW_MS: '50' },
+    // The agent answers its bid at once (collection ends then); a long window keeps a loaded machine from counting it silent.
+    env: { BID_WINDOW_MS: '5000' },
   });
 
   it.each([
