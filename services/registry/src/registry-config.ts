@@ -18,6 +18,8 @@ export class RegistryConfig {
   @IsInt() @Min(0) @Max(3_600_000) LISTENER_RECHECK_MS!: number;
   /** A submitted task a registry took but did not finish (it stopped or died) goes to another after this long. */
   @IsInt() @Min(1000) @Max(3_600_000) TASK_ACK_WAIT_MS!: number;
+  /** A claim in the ledger older than this (its negotiation stopped or died) is taken over by another negotiation of the task. */
+  @IsInt() @Min(100) @Max(3_600_000) CLAIM_STALE_MS!: number;
   /** Each instance re-reads every agent from the store this often, to repair changes it missed. */
   @IsInt() @Min(1000) @Max(86_400_000) DIRECTORY_RESYNC_MS!: number;
 }
@@ -32,6 +34,7 @@ const KEYS: Record<keyof RegistryConfig, string> = {
   LISTENER_RECHECK_MS: '10000',
   DIRECTORY_RESYNC_MS: '60000',
   TASK_ACK_WAIT_MS: '10000',
+  CLAIM_STALE_MS: '10000',
 };
 
 export function loadRegistryConfig(env: Record<string, string | undefined>): RegistryConfig {

@@ -1,16 +1,18 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import mongoose from 'mongoose';
-import { LOGGER } from '@ossa/messaging';
+import { LOGGER, NatsConnectionService } from '@ossa/messaging';
 import { HealthRegistry, type Logger } from '@ossa/observability';
 import { databaseName, mongoHealthCheck } from '@ossa/persistence';
 import { ServiceConfig } from '@ossa/runtime';
 import type { RegistryStore } from './agents/agent.record';
 import { AgentsController } from './agents/agents.controller';
-import { MemoryRegistryStore } from './agents/memory-registry.store';
+import { KvRegistryStore, registryBuckets } from './agents/kv-registry.store';
 import { MongoRegistryStore } from './agents/mongo-registry.store';
 import { AgentDirectory } from './agents/agent-directory';
+import { AGENT_GATEWAY, NatsAgentGateway } from './handoff/agent.gateway';
 import { ListenerMemory } from './handoff/bidding';
+import { FailoverService } from './handoff/failover.service';
 import { HandoffController } from './handoff/handoff.controller';
 import { HandoffService } from './handoff/handoff.service';
 import { RegistryWorkers } from './handoff/registry-workers';
@@ -40,11 +42,13 @@ export class RegistryModule {
         { provide: RegistryConfig, useValue: loadRegistryConfig(env) },
         {
           provide: REGISTRY_STORE,
-          inject: [ServiceConfig, HealthRegistry, HealthIndicatorService, LOGGER],
-          useFactory: async (config: ServiceConfig, health: HealthRegistry, indicators: HealthIndicatorService, logger: Logger): Promise<RegistryStore> => {
+          inject: [ServiceConfig, HealthRegistry, HealthIndicatorService, LOGGER, NatsConnectionService],
+          useFactory: async (config: ServiceConfig, health: HealthRegistry, indicators: HealthIndicatorService, logger: Logger, nats: NatsConnectionService): Promise<RegistryStore> => {
             if (!config.MONGO_URL) {
-              logger.warn('MONGO_URL is not set: agents and handoffs live in this process only and are lost on restart');
-              return new MemoryRegistryStore();
+              // Durable without MongoDB: key-value buckets on the NATS server the system needs anyway.
+              const store = await KvRegistryStore.open(nats.js, nats.subjects.prefix);
+              logger.info({ buckets: registryBuckets(nats.subjects.prefix) }, 'MONGO_URL is not set: agents and handoffs are kept in JetStream key-value buckets');
+              return store;
             }
             const connection = await mongoose.createConnection(config.MONGO_URL, { dbName: databaseName(config.MONGO_DB_PREFIX, 'registry'), serverSelectionTimeoutMS: 5000 }).asPromise();
             health.register('mongodb', mongoHealthCheck(connection, indicators));
@@ -54,7 +58,9 @@ export class RegistryModule {
         RegistryMetrics,
         AgentDirectory,
         { provide: ListenerMemory, inject: [RegistryConfig], useFactory: (config: RegistryConfig) => new ListenerMemory(config.LISTENER_RECHECK_MS) },
+        { provide: AGENT_GATEWAY, useClass: NatsAgentGateway },
         HandoffService,
+        FailoverService,
         RegistryWorkers,
         InvalidTaskFilter,
         StoreCloser,

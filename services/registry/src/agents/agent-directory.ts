@@ -92,6 +92,11 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
     return this.index.get(agentId) as unknown as AgentRecord | undefined;
   }
 
+  /** Every agent this view holds. */
+  all(): AgentRecord[] {
+    return [...this.index.values()] as unknown as AgentRecord[];
+  }
+
   /** Agents whose last heartbeat is older than `cutoffMs` and that are not failed or offline already, by this view. */
   silentSince(cutoffMs: number): AgentRecord[] {
     const silent: AgentRecord[] = [];

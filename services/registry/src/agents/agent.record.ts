@@ -38,12 +38,22 @@ export interface AgentPage {
   nextCursor?: string;
 }
 
-/** A task handed to an agent and not yet completed. */
+/**
+ * The registry's record of one task's current epoch (the ledger's state machine is the authority; this
+ * record finds a task by agent or status, and carries the task itself). One record per task: a later epoch
+ * replaces it.
+ */
 export interface HandoffRecord {
   taskId: string;
   agentId: string;
   negotiationId: string;
-  status: 'assigned' | 'completed' | 'failed';
+  /** The ledger epoch this record belongs to (see handoff-state.ts). */
+  epoch: number;
+  /**
+   * assigned: the agent holds it (counts toward its load); waiting: taken from a failed or removed agent, to
+   * be negotiated again; completed / failed: done; released: superseded before delivery.
+   */
+  status: 'assigned' | 'waiting' | 'completed' | 'failed' | 'released';
   task: Record<string, unknown>;
   assignedAt: string;
   completedAt?: string;
@@ -51,10 +61,15 @@ export interface HandoffRecord {
   failovers: number;
 }
 
-/** Where agents and in-flight handoffs live: MongoDB when configured, else this process's memory. */
+export type HandoffStatus = HandoffRecord['status'];
+
+/** Where agents and handoff records live: MongoDB when configured, else a JetStream key-value bucket (or memory, in tests). */
 export interface RegistryStore {
   readonly durable: boolean;
-  /** Stores the agent (same id: replaces it) and answers with the stored record and its new revision. */
+  /**
+   * Stores the agent (same id: replaces its registration) and answers with the stored record and its new
+   * revision. The load is the registry's: a new agent starts at 0, an agent registered again keeps its load.
+   */
   upsertAgent(agent: AgentRecord): Promise<{ created: boolean; agent: AgentRecord }>;
   /** upsertAgent for many agents at once (answers in the same order). */
   upsertAgents(agents: AgentRecord[]): Promise<{ created: boolean; agent: AgentRecord }[]>;
@@ -65,23 +80,29 @@ export interface RegistryStore {
   listAgents(filter: AgentFilter, limit: number, cursor?: string): Promise<AgentPage>;
   /** Agents offering any of these capability ids (the exact match is the core's). */
   agentsWithCapabilities(capabilityIds: string[]): Promise<AgentRecord[]>;
-  heartbeat(id: string, at: string, patch: { currentLoad?: number; state?: string }): Promise<AgentRecord | null>;
+  /** Records a heartbeat (and a state the agent reports); never the load, which the registry keeps. */
+  heartbeat(id: string, at: string, patch: { state?: string }): Promise<AgentRecord | null>;
   /**
    * Adds `delta` to the agent's load; null when no such agent, or for a new assignment (`delta` > 0) when it
    * would pass maxLoad or the agent is not available.
    */
   adjustLoad(id: string, delta: number, maxLoadHint?: number): Promise<AgentRecord | null>;
+  /** Sets the load to `value` only if it is `expected` now (reconciliation from the assignments); null otherwise. */
+  setLoad(id: string, expected: number, value: number): Promise<AgentRecord | null>;
   /** Marks an agent failed if its last heartbeat is older than `cutoff` and it is not failed already; the record for the one caller that did it, else null. */
   failIfStale(id: string, cutoff: string): Promise<AgentRecord | null>;
   /** Every agent, a page at a time (for the in-memory directory of each instance). */
   allAgents(pageSize: number): AsyncIterable<AgentRecord[]>;
-  putHandoff(handoff: HandoffRecord): Promise<void>;
-  /** Stores the handoff unless one exists for the task; false when another instance got there first. */
-  insertHandoffIfAbsent(handoff: HandoffRecord): Promise<boolean>;
+  /** Stores the record unless the task's stored record has a later epoch; true when stored (same epoch: replaced). */
+  recordHandoff(handoff: HandoffRecord): Promise<boolean>;
   getHandoff(taskId: string): Promise<HandoffRecord | null>;
+  /** Changes the record only if it still has this epoch and is in one of `from`; the new record, else null. */
+  updateHandoff(taskId: string, epoch: number, from: HandoffStatus[], patch: { status: HandoffStatus; completedAt?: string; failovers?: number }): Promise<HandoffRecord | null>;
+  /** The agent's records in status assigned. */
   handoffsOf(agentId: string): Promise<HandoffRecord[]>;
-  /** Moves a handoff from one agent to another only if it is still assigned to `from`. */
-  reassignHandoff(taskId: string, from: string, to: string, negotiationId: string): Promise<boolean>;
-  completeHandoff(taskId: string, agentId: string, status: 'completed' | 'failed', at: string): Promise<HandoffRecord | null>;
+  /** Up to `limit` records in status waiting. */
+  waitingHandoffs(limit: number): Promise<HandoffRecord[]>;
+  /** Records in status assigned, counted per agent: the loads the agents' counters must equal. */
+  assignedCounts(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { RegistryConfig } from '../registry-config';
 import { REGISTRY_STORE } from '../registry.tokens';
 import { isVersionCompatible } from '@ossa/registry';
 import { ListenerMemory } from '../handoff/bidding';
+import { FailoverService } from '../handoff/failover.service';
 import { AgentDirectory } from './agent-directory';
 import type { AgentRecord, RegistryStore } from './agent.record';
 
@@ -27,6 +28,7 @@ export class AgentsController {
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(AgentDirectory) private readonly directory: AgentDirectory,
     @Inject(ListenerMemory) private readonly listeners: ListenerMemory,
+    @Inject(FailoverService) private readonly failover: FailoverService,
   ) {}
 
   @MessagePattern(onChannel('registryAgentRegister'))
@@ -96,7 +98,8 @@ export class AgentsController {
     if (!current) throw notFound(dto.agentId);
     // A heartbeat from an agent marked failed brings it back as available unless it says otherwise.
     const state = dto.state ?? (current.state === 'failed' ? 'available' : undefined);
-    const agent = await this.store.heartbeat(dto.agentId, at, { currentLoad: dto.currentLoad, state });
+    // The load is the registry's (its count of the agent's assignments), never the agent's report.
+    const agent = await this.store.heartbeat(dto.agentId, at, { state });
     if (!agent) throw notFound(dto.agentId);
     this.directory.changed(agent);
     this.listeners.forget(agent.id);
@@ -107,6 +110,7 @@ export class AgentsController {
   async deregister(@Payload() dto: AgentRefDto): Promise<{ agentId: string; removed: true }> {
     if (!(await this.store.removeAgent(dto.agentId))) throw notFound(dto.agentId);
     this.directory.removed(dto.agentId);
+    this.failover.agentRemoved(dto.agentId);
     return { agentId: dto.agentId, removed: true };
   }
 

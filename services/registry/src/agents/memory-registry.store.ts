@@ -1,33 +1,25 @@
-import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, RegistryStore } from './agent.record';
+import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, HandoffStatus, RegistryStore } from './agent.record';
+import { RegistryState } from './registry-state';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
-/** Every change of a stored agent moves its revision on. */
-function bump(agent: AgentRecord): void {
-  agent.revision = (agent.revision ?? 0) + 1;
-}
-
-function matches(agent: AgentRecord, filter: AgentFilter): boolean {
-  if (filter.state && agent.state !== filter.state) return false;
-  if (filter.region && agent.metadata?.region !== filter.region) return false;
-  if (filter.tag && !agent.metadata?.tags?.includes(filter.tag)) return false;
-  if (filter.capability && !agent.capabilities.some((c) => c.id === filter.capability)) return false;
-  return true;
-}
-
-/** The registry's state in this process only: for a single instance without MONGO_URL; lost on restart. */
+/** The registry's state in this process only: for unit tests and embeddings; lost on restart. */
 export class MemoryRegistryStore implements RegistryStore {
   readonly durable = false;
-  private readonly agents = new Map<string, AgentRecord>();
-  private readonly handoffs = new Map<string, HandoffRecord>();
+  private readonly state = new RegistryState();
+  private revision = 0;
+
+  /** Stores a changed agent under the next revision. */
+  private store(agent: AgentRecord | null): AgentRecord | null {
+    if (!agent) return null;
+    const stored = { ...agent, revision: ++this.revision };
+    this.state.putAgent(stored);
+    return clone(stored);
+  }
 
   async upsertAgent(agent: AgentRecord) {
-    const previous = this.agents.get(agent.id);
-    const stored = { ...clone(agent), revision: (previous?.revision ?? 0) + 1 };
-    const createdAt = previous?.metadata?.createdAt;
-    if (createdAt) stored.metadata = { ...stored.metadata, createdAt };
-    this.agents.set(agent.id, stored);
-    return { created: !previous, agent: clone(stored) };
+    const { created, agent: next } = this.state.registration(agent);
+    return { created, agent: this.store(next)! };
   }
   async upsertAgents(agents: AgentRecord[]) {
     const out = [];
@@ -35,92 +27,62 @@ export class MemoryRegistryStore implements RegistryStore {
     return out;
   }
   async getAgent(id: string) {
-    const a = this.agents.get(id);
+    const a = this.state.agents.get(id);
     return a ? clone(a) : null;
   }
   async removeAgent(id: string) {
-    return this.agents.delete(id);
+    return this.state.agents.delete(id);
   }
   async countAgents() {
-    return this.agents.size;
+    return this.state.agents.size;
   }
   async countByState() {
-    const counts: Record<string, number> = {};
-    for (const a of this.agents.values()) counts[a.state] = (counts[a.state] ?? 0) + 1;
-    return counts;
+    return this.state.countByState();
   }
   async listAgents(filter: AgentFilter, limit: number, cursor?: string): Promise<AgentPage> {
-    const ids = [...this.agents.keys()].filter((id) => !cursor || id > cursor).sort();
-    const page: AgentRecord[] = [];
-    for (const id of ids) {
-      const a = this.agents.get(id)!;
-      if (!matches(a, filter)) continue;
-      if (page.length === limit) return { agents: page, nextCursor: page[page.length - 1].id };
-      page.push(clone(a));
-    }
-    return { agents: page };
+    return this.state.list(filter, limit, cursor);
   }
   async agentsWithCapabilities(capabilityIds: string[]) {
-    const wanted = new Set(capabilityIds);
-    return [...this.agents.values()].filter((a) => a.capabilities.some((c) => wanted.has(c.id))).map(clone);
+    return this.state.withCapabilities(capabilityIds);
   }
-  async heartbeat(id: string, at: string, patch: { currentLoad?: number; state?: string }) {
-    const a = this.agents.get(id);
-    if (!a) return null;
-    a.lastHeartbeat = at;
-    if (patch.currentLoad !== undefined) a.currentLoad = patch.currentLoad;
-    if (patch.state !== undefined) a.state = patch.state;
-    bump(a);
-    return clone(a);
+  async heartbeat(id: string, at: string, patch: { state?: string }) {
+    return this.store(this.state.withHeartbeat(id, at, patch.state));
   }
   async adjustLoad(id: string, delta: number) {
-    const a = this.agents.get(id);
-    if (!a || (delta > 0 && (a.currentLoad + delta > a.maxLoad || a.state !== 'available'))) return null;
-    a.currentLoad = Math.max(0, a.currentLoad + delta);
-    bump(a);
-    return clone(a);
+    return this.store(this.state.withLoad(id, delta));
+  }
+  async setLoad(id: string, expected: number, value: number) {
+    const a = this.state.agents.get(id);
+    return a && a.currentLoad === expected ? this.store({ ...a, currentLoad: value }) : null;
   }
   async failIfStale(id: string, cutoff: string) {
-    const a = this.agents.get(id);
-    if (!a || a.state === 'failed' || a.state === 'offline' || Date.parse(a.lastHeartbeat) >= Date.parse(cutoff)) return null;
-    a.state = 'failed';
-    bump(a);
-    return clone(a);
+    return this.store(this.state.failedIfStale(id, cutoff));
   }
   async *allAgents(pageSize: number) {
-    const all = [...this.agents.values()];
-    for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize).map(clone);
+    yield* this.state.pages(pageSize);
   }
-  async putHandoff(h: HandoffRecord) {
-    this.handoffs.set(h.taskId, clone(h));
-  }
-  async insertHandoffIfAbsent(h: HandoffRecord) {
-    const existing = this.handoffs.get(h.taskId);
-    if (existing && existing.status === 'assigned') return false;
-    this.handoffs.set(h.taskId, clone(h));
+  async recordHandoff(h: HandoffRecord) {
+    if (!this.state.mayRecord(h)) return false;
+    this.state.putHandoff(clone(h));
     return true;
   }
   async getHandoff(taskId: string) {
-    const h = this.handoffs.get(taskId);
+    const h = this.state.handoffs.get(taskId);
     return h ? clone(h) : null;
   }
+  async updateHandoff(taskId: string, epoch: number, from: HandoffStatus[], patch: { status: HandoffStatus; completedAt?: string; failovers?: number }) {
+    const next = this.state.updated(taskId, epoch, from, patch);
+    if (next) this.state.putHandoff(next);
+    return next ? clone(next) : null;
+  }
   async handoffsOf(agentId: string) {
-    return [...this.handoffs.values()].filter((h) => h.agentId === agentId && h.status === 'assigned').map(clone);
+    return this.state.handoffsOf(agentId);
   }
-  async reassignHandoff(taskId: string, from: string, to: string, negotiationId: string) {
-    const h = this.handoffs.get(taskId);
-    if (!h || h.agentId !== from || h.status !== 'assigned') return false;
-    h.agentId = to;
-    h.negotiationId = negotiationId;
-    h.failovers += 1;
-    return true;
+  async waitingHandoffs(limit: number) {
+    return this.state.waiting(limit);
   }
-  async completeHandoff(taskId: string, agentId: string, status: 'completed' | 'failed', at: string) {
-    const h = this.handoffs.get(taskId);
-    if (!h || h.agentId !== agentId || h.status !== 'assigned') return null;
-    h.status = status;
-    h.completedAt = at;
-    return clone(h);
+  async assignedCounts() {
+    return this.state.assignedCounts();
   }
   async close() {}
 }

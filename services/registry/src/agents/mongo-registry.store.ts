@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, RegistryStore } from './agent.record';
+import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, HandoffStatus, RegistryStore } from './agent.record';
 
 interface AgentDoc {
   id: string;
@@ -52,9 +52,10 @@ function toDoc(agent: AgentRecord): Omit<AgentDoc, 'revision'> {
   };
 }
 
-/** A registration's update: the record replaced, the revision moved on, the first createdAt kept. */
+/** A registration's update: the record replaced, the revision moved on, the first createdAt and the registry's load kept. */
 function registration(agent: AgentRecord, now: string) {
-  return { $set: toDoc(agent), $inc: { revision: 1 }, $setOnInsert: { createdAt: agent.metadata?.createdAt ?? now } };
+  const { currentLoad: _load, ...doc } = toDoc(agent);
+  return { $set: doc, $inc: { revision: 1 }, $setOnInsert: { createdAt: agent.metadata?.createdAt ?? now, currentLoad: 0 } };
 }
 
 /** The record, with the fields that change outside registration taken from their own columns. */
@@ -89,8 +90,6 @@ export class MongoRegistryStore implements RegistryStore {
     });
     return next;
   }
-  private readonly pendingInserts: { h: HandoffRecord; resolve: (outcome: 'inserted' | 'duplicate') => void; reject: (err: Error) => void }[] = [];
-  private inserting = false;
   private readonly agents: Model<AgentDoc>;
   private readonly handoffs: Model<HandoffDoc>;
 
@@ -116,6 +115,7 @@ export class MongoRegistryStore implements RegistryStore {
         taskId: { type: String, required: true, unique: true },
         agentId: { type: String, required: true, index: true },
         negotiationId: { type: String, required: true },
+        epoch: { type: Number, required: true },
         status: { type: String, required: true, index: true },
         task: { type: Schema.Types.Mixed, required: true },
         assignedAt: { type: String, required: true },
@@ -206,13 +206,12 @@ export class MongoRegistryStore implements RegistryStore {
     return docs.map(fromDoc);
   }
 
-  heartbeat(id: string, at: string, patch: { currentLoad?: number; state?: string }) {
+  heartbeat(id: string, at: string, patch: { state?: string }) {
     return this.withAgentLock(id, () => this.heartbeatNow(id, at, patch));
   }
 
-  private async heartbeatNow(id: string, at: string, patch: { currentLoad?: number; state?: string }) {
+  private async heartbeatNow(id: string, at: string, patch: { state?: string }) {
     const set: Record<string, unknown> = { lastHeartbeatAt: new Date(at) };
-    if (patch.currentLoad !== undefined) set.currentLoad = patch.currentLoad;
     if (patch.state !== undefined) set.state = patch.state;
     const doc = await retryBusy(() =>
       this.agents.findOneAndUpdate({ id }, { $set: set, $inc: { revision: 1 } }, { returnDocument: 'after', ...WRITE }).lean<AgentDoc>(),
@@ -252,6 +251,15 @@ export class MongoRegistryStore implements RegistryStore {
     return maxLoadHint === undefined ? null : this.adjustLoadNow(id, delta);
   }
 
+  setLoad(id: string, expected: number, value: number) {
+    return this.withAgentLock(id, async () => {
+      const doc = await retryBusy(() =>
+        this.agents.findOneAndUpdate({ id, currentLoad: expected }, { $set: { currentLoad: value }, $inc: { revision: 1 } }, { returnDocument: 'after', ...WRITE }).lean<AgentDoc>(),
+      );
+      return doc ? fromDoc(doc) : null;
+    });
+  }
+
   failIfStale(id: string, cutoff: string) {
     return this.withAgentLock(id, () => this.failIfStaleNow(id, cutoff));
   }
@@ -284,60 +292,16 @@ export class MongoRegistryStore implements RegistryStore {
     }
   }
 
-  async putHandoff(h: HandoffRecord) {
-    await retryBusy(() =>
-      this.handoffs.updateOne({ taskId: h.taskId }, { $set: h }, { upsert: true, ...WRITE }),
-    );
-  }
-
-  async insertHandoffIfAbsent(h: HandoffRecord) {
-    if ((await this.insertBatched(h)) === 'inserted') return true;
-    // The unique taskId is taken: by this very record (an insert retried after a busy answer), by an assigned
-    // handoff (another instance won), or by a finished one, which a new assignment replaces.
-    const existing = await this.getHandoff(h.taskId);
-    if (existing?.negotiationId === h.negotiationId) return true;
-    if (!existing || existing.status === 'assigned') return false;
-    const res = await retryBusy(() => this.handoffs.updateOne({ taskId: h.taskId, status: { $ne: 'assigned' } }, { $set: h }, WRITE));
-    return res.modifiedCount > 0;
-  }
-
-  /**
-   * Group commit: handoff records inserted while a batch is being written go together in the next one.
-   * FerretDB on SQLite writes one insertMany in one transaction (thousands of records per second) but each
-   * single-document write in its own (about a hundred per second); MongoDB gains fewer round trips.
-   */
-  private insertBatched(h: HandoffRecord): Promise<'inserted' | 'duplicate'> {
-    return new Promise((resolve, reject) => {
-      this.pendingInserts.push({ h, resolve, reject });
-      if (!this.inserting) void this.flushInserts();
-    });
-  }
-
-  private async flushInserts(): Promise<void> {
-    this.inserting = true;
+  /** An upsert guarded by the epoch: a later epoch stored makes the insert meet the unique taskId, and false. */
+  async recordHandoff(h: HandoffRecord) {
     try {
-      while (this.pendingInserts.length > 0) {
-        const batch = this.pendingInserts.splice(0, 500);
-        try {
-          await retryBusy(() => this.handoffs.collection.insertMany(batch.map((b) => ({ ...b.h })), { ordered: false, ...WRITE }));
-          for (const b of batch) b.resolve('inserted');
-        } catch (err) {
-          const writeErrors = (err as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
-          if (!writeErrors) {
-            for (const b of batch) b.reject(err as Error);
-            continue;
-          }
-          const failed = new Map(writeErrors.map((e) => [e.index, e]));
-          batch.forEach((b, i) => {
-            const e = failed.get(i);
-            if (!e) b.resolve('inserted');
-            else if (e.code === 11000) b.resolve('duplicate');
-            else b.reject(Object.assign(new Error(`handoff record not stored (code ${e.code})`), { cause: e }));
-          });
-        }
-      }
-    } finally {
-      this.inserting = false;
+      await retryBusy(() =>
+        this.handoffs.updateOne({ taskId: h.taskId, $or: [{ epoch: { $lte: h.epoch } }, { epoch: { $exists: false } }] }, { $set: h }, { upsert: true, ...WRITE }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
     }
   }
 
@@ -345,34 +309,24 @@ export class MongoRegistryStore implements RegistryStore {
     return this.handoffs.findOne({ taskId }, { _id: 0 }).lean<HandoffRecord>();
   }
 
+  async updateHandoff(taskId: string, epoch: number, from: HandoffStatus[], patch: { status: HandoffStatus; completedAt?: string; failovers?: number }) {
+    const doc = await retryBusy(() =>
+      this.handoffs.findOneAndUpdate({ taskId, epoch, status: { $in: from } }, { $set: patch }, { returnDocument: 'after', projection: { _id: 0 }, ...WRITE }).lean<HandoffRecord>(),
+    );
+    return doc ?? null;
+  }
+
   handoffsOf(agentId: string) {
     return this.handoffs.find({ agentId, status: 'assigned' }, { _id: 0 }).lean<HandoffRecord[]>();
   }
 
-  async reassignHandoff(taskId: string, from: string, to: string, negotiationId: string) {
-    const res = await retryBusy(() =>
-      this.handoffs.updateOne(
-        { taskId, agentId: from, status: 'assigned' },
-        { $set: { agentId: to, negotiationId }, $inc: { failovers: 1 } },
-        WRITE,
-      ),
-    );
-    return res.modifiedCount === 1;
+  waitingHandoffs(limit: number) {
+    return this.handoffs.find({ status: 'waiting' }, { _id: 0 }).limit(limit).lean<HandoffRecord[]>();
   }
 
-  async completeHandoff(taskId: string, agentId: string, status: 'completed' | 'failed', at: string) {
-    const doc = await retryBusy(() =>
-      this.handoffs
-        .findOneAndUpdate(
-          { taskId, agentId, status: 'assigned' },
-          { $set: { status, completedAt: at } },
-          { returnDocument: 'after', ...WRITE },
-        )
-        .lean<HandoffRecord & { _id?: unknown }>(),
-    );
-    if (!doc) return null;
-    const { _id, ...handoff } = doc;
-    return handoff;
+  async assignedCounts() {
+    const rows = await this.handoffs.aggregate<{ _id: string; n: number }>([{ $match: { status: 'assigned' } }, { $group: { _id: '$agentId', n: { $sum: 1 } } }]);
+    return new Map(rows.map((r) => [r._id, r.n]));
   }
 
   async close() {}

@@ -1,15 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { describeMissing, planFailover, scoreAndRank, type HandoffTask, type RegistryAgent, type ScoredCandidate } from '@ossa/registry';
-import { EVENT_NAMES, OssaError, subjectToken, type HandoffRequestDto } from '@ossa/contracts';
-import { EventPublisher, LedgerClient, LOGGER, NatsConnectionService } from '@ossa/messaging';
+import { describeMissing, scoreAndRank, type HandoffTask, type ScoredCandidate } from '@ossa/registry';
+import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
+import { EventPublisher, LedgerClient, LOGGER } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
 import { AgentDirectory } from '../agents/agent-directory';
 import type { AgentRecord, HandoffRecord, RegistryStore } from '../agents/agent.record';
 import { RegistryConfig } from '../registry-config';
 import { REGISTRY_STORE } from '../registry.tokens';
 import { RegistryMetrics } from '../registry.metrics';
-import { award, collectBids, ListenerMemory, type BidOutcome } from './bidding';
+import { AGENT_GATEWAY, type AgentGateway } from './agent.gateway';
+import type { BidOutcome } from './bidding';
+import { crashPoint } from './crash-points';
+import {
+  ACTIVE_STATES,
+  assignmentMessageId,
+  CLAIMABLE_STATES,
+  completedEventId,
+  decodeHandoffState,
+  encodeHandoffState,
+  handoffLedgerKey,
+  nextHandoffState,
+  type HandoffLedgerValue,
+  type HandoffState,
+} from './handoff-state';
 
 export interface NegotiationRecord {
   id: string;
@@ -19,34 +33,44 @@ export interface NegotiationRecord {
   rounds: number;
   status: 'assigned' | 'already_assigned' | 'reassigned';
   durationMs: number;
+  /** The assignment's epoch in the ledger: grows with each new assignment of the task. */
+  epoch?: number;
 }
 
 export interface NegotiateOptions {
-  /** Failover: the failed agent the task leaves; the claim moves only if the task is still its. */
-  from?: string;
+  /** Called while the negotiation runs (a durable message's `working()`), so its ack_wait does not expire. */
+  keepAlive?: () => void;
 }
 
-/** Ledger key holding the agent a task is assigned to. */
-export const assignmentKey = (taskId: string) => `handoff/task/${taskId}/assignee`;
+/** What the ledger holds for a task: the value as read (the CAS's `expected`) and its decoded form. */
+interface Known {
+  raw: string | undefined;
+  value: HandoffLedgerValue | null;
+}
 
-/** The record of a task just assigned to an agent (the task kept as plain JSON). */
-function newHandoff(task: HandoffRequestDto, agentId: string, negotiationId: string): HandoffRecord {
-  return { taskId: task.id, agentId, negotiationId, status: 'assigned', task: JSON.parse(JSON.stringify(task)) as Record<string, unknown>, assignedAt: new Date().toISOString(), failovers: 0 };
+/** Where one attempt to assign a task left it. */
+type Attempt = { kind: 'assigned'; value: HandoffLedgerValue } | { kind: 'next'; known: Known } | { kind: 'settled'; value: HandoffLedgerValue } | { kind: 'claimable'; known: Known };
+
+const NONE: Known = { raw: undefined, value: null };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function noLedger(): OssaError {
+  return new OssaError('CONSENSUS_TIMEOUT', 'Consensus timeout', [{ field: 'ledger', message: 'no consensus replica answered; the handoff needs the ledger' }]);
 }
 
 /**
- * Handoff negotiation: candidates from the registry, scored by the core, invited to bid (contract net);
- * the winner is claimed with compare-and-set in the coordination ledger, so racing registry instances
- * still assign a task to exactly one agent, then awarded, loaded and sent the task durably.
+ * Handoff negotiation (contract net) and the exactly-once assignment behind it. Each task's handoff is the
+ * state machine of handoff-state.ts in the coordination ledger; every step is a compare-and-set from the
+ * value read, and every step can be repeated, so a negotiation retried, redelivered, raced by another
+ * instance or resumed after a crash ends with the task delivered once, to one agent (docs/registry.md).
  */
 @Injectable()
 export class HandoffService {
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(AgentDirectory) private readonly directory: AgentDirectory,
-    @Inject(ListenerMemory) private readonly listeners: ListenerMemory,
+    @Inject(AGENT_GATEWAY) private readonly agents: AgentGateway,
     @Inject(RegistryConfig) private readonly config: RegistryConfig,
-    @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(RegistryMetrics) private readonly metrics: RegistryMetrics,
@@ -54,21 +78,35 @@ export class HandoffService {
   ) {}
 
   async negotiate(task: HandoffRequestDto, options: NegotiateOptions = {}): Promise<NegotiationRecord> {
+    const timer = options.keepAlive ? setInterval(options.keepAlive, Math.max(250, this.config.TASK_ACK_WAIT_MS / 3)) : undefined;
+    try {
+      return await this.negotiateOnce(task, options);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async negotiateOnce(task: HandoffRequestDto, options: NegotiateOptions): Promise<NegotiationRecord> {
     const started = performance.now();
     const id = randomUUID();
-    // A task assigned before (a redelivered submission, a retried request) is found by the claim in the ledger
-    // or by the handoff record's unique task id, and answered as already_assigned.
+    // A task the store knows may have a state in the ledger already: read it first. Otherwise the claim's
+    // compare-and-set from "no value" finds out (and answers the value there) without a read.
+    let known = NONE;
+    if (await this.store.getHandoff(task.id)) {
+      const settled = await this.settle(task, await this.read(task.id), id, options);
+      if (settled.kind !== 'claimable') return this.answer(id, task.id, settled.value, [], 0, 'already_assigned', started);
+      known = settled.known;
+    }
+    const wasReassigned = known.value?.state === 'reassigned';
     const now = Date.now();
-    const exclude = new Set<string>(options.from ? [options.from] : []);
-    const search = this.directory.findCandidates(task as unknown as HandoffTask, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS, excludeAgentIds: exclude });
-    if (search.outcome === 'missing_capability') {
-      throw new OssaError('NOT_FOUND', `No agent offers ${describeMissing(search.missing)}`, search.missing.map((m) => ({ field: 'requiredCapabilities', message: `no agent offers ${m.capabilityId}${m.version ? ` ${m.version}` : ''}`, value: m })));
-    }
-    if (search.outcome === 'capacity_exceeded') {
-      throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `all ${search.full} capable agents are busy or at maxLoad` }]);
-    }
-    if (search.outcome === 'unavailable') {
-      throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `${search.unavailable} capable agents, none available (offline, failed, in maintenance or silent)` }]);
+    const search = this.directory.findCandidates(task as unknown as HandoffTask, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
+    if (search.outcome !== 'found') {
+      // Nobody can take it now; but it may be assigned already (a retry after the record was lost).
+      if (!known.value) {
+        const settled = await this.settle(task, await this.read(task.id), id, options);
+        if (settled.kind !== 'claimable') return this.answer(id, task.id, settled.value, [], 0, 'already_assigned', started);
+      }
+      throw this.noCandidate(search);
     }
     const ranked = scoreAndRank(task as unknown as HandoffTask, search.candidates, now);
     const seen: NegotiationRecord['candidates'] = [];
@@ -76,7 +114,8 @@ export class HandoffService {
     for (let offset = 0; offset < ranked.length; offset += this.config.MAX_BIDDERS) {
       rounds++;
       const round = ranked.slice(offset, offset + this.config.MAX_BIDDERS);
-      const bids = await collectBids(this.nats, round.map((c) => c.agentId), { negotiationId: id, taskId: task.id, task, bidWindowMs: this.config.BID_WINDOW_MS }, this.config.BID_WINDOW_MS, this.listeners);
+      const bids = await this.agents.collectBids(round.map((c) => c.agentId), { negotiationId: id, taskId: task.id, task, bidWindowMs: this.config.BID_WINDOW_MS }, this.config.BID_WINDOW_MS);
+      crashPoint('negotiation.bids-collected');
       const byAgent = new Map(bids.map((b) => [b.agentId, b]));
       for (const c of round) seen.push({ agentId: c.agentId, score: c.score, breakdown: c.breakdown, bid: byAgent.get(c.agentId)?.kind });
       // Bidders and agents that do not bid are eligible; a bid's confidence scales its score.
@@ -86,80 +125,163 @@ export class HandoffService {
         .map(({ c, b }) => ({ agentId: c.agentId, final: c.score * (b.kind === 'bid' ? b.confidence : 1) }))
         .sort((x, y) => y.final - x.final || (x.agentId < y.agentId ? -1 : 1));
       for (const { agentId } of eligible) {
-        const outcome = await this.tryAssign(task, agentId, id, options.from);
-        if (outcome === 'assigned') {
-          const status = options.from ? 'reassigned' : 'assigned';
-          const record = this.record(id, task.id, agentId, seen, rounds, status, started);
+        let attempt = await this.claim(task, agentId, id, known, options);
+        if (attempt.kind === 'claimable') attempt = await this.claim(task, agentId, id, attempt.known, options);
+        if (attempt.kind === 'assigned') {
+          const status = wasReassigned ? 'reassigned' : 'assigned';
+          const record = this.answer(id, task.id, attempt.value, seen, rounds, status, started);
           this.metrics.handoff(record.durationMs / 1000, rounds);
-          await this.events.publish(EVENT_NAMES.handoffCompleted, record, { id: `handoffCompleted:${task.id}:${agentId}:${options.from ?? 'first'}` });
+          if (wasReassigned) this.metrics.failover();
+          await this.events.publish(EVENT_NAMES.handoffCompleted, record, { id: completedEventId(task.id, attempt.value.epoch) });
           return record;
         }
-        if (typeof outcome === 'object') return this.record(id, task.id, outcome.assignedTo, seen, rounds, 'already_assigned', started);
+        if (attempt.kind === 'settled') return this.answer(id, task.id, attempt.value, seen, rounds, 'already_assigned', started);
+        if (attempt.kind === 'next' || attempt.kind === 'claimable') known = attempt.known;
       }
     }
     throw new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `all ${ranked.length} capable agents declined, were silent, or filled up` }]);
   }
 
-  /** Claim (ledger CAS), record, load, award and deliver; undoes the claim when the agent cannot take the task. */
-  private async tryAssign(task: HandoffRequestDto, agentId: string, negotiationId: string, from?: string): Promise<'assigned' | 'next' | { assignedTo: string }> {
-    const key = assignmentKey(task.id);
-    const claim = await this.ledger.compareAndSet(key, from, agentId);
-    if (claim && !claim.applied) {
-      if (!claim.value || claim.value === from) return 'next';
-      // Stored data: it names subjects below, so it must be one subject token (never spaces or CR/LF).
-      subjectToken(claim.value, `assignee of task ${JSON.stringify(task.id)} in the ledger`);
-      await this.recoverAssignment(task, claim.value, negotiationId);
-      return { assignedTo: claim.value };
+  private noCandidate(search: ReturnType<AgentDirectory['findCandidates']>): OssaError {
+    if (search.outcome === 'missing_capability') {
+      return new OssaError('NOT_FOUND', `No agent offers ${describeMissing(search.missing)}`, search.missing.map((m) => ({ field: 'requiredCapabilities', message: `no agent offers ${m.capabilityId}${m.version ? ` ${m.version}` : ''}`, value: m })));
     }
-    const handoff = newHandoff(task, agentId, negotiationId);
-    // The record follows the claim at once. Whoever inserts it — this negotiation, or an instance recovering
-    // a claim it found without a record — loads the agent and delivers the task.
-    if (!from && !(await this.store.insertHandoffIfAbsent(handoff))) {
-      const existing = await this.store.getHandoff(task.id);
-      if (!existing) return 'next';
-      return existing.agentId === agentId ? 'assigned' : { assignedTo: existing.agentId };
+    if (search.outcome === 'capacity_exceeded') {
+      return new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `all ${search.full} capable agents are busy or at maxLoad` }]);
     }
-    const release = async () => {
-      if (claim) await this.ledger.compareAndSet(key, agentId, from);
-      if (!from) await this.store.completeHandoff(task.id, agentId, 'failed', new Date().toISOString());
-    };
-    const loaded = await this.adjustLoad(agentId, 1);
-    if (!loaded) {
-      await release();
-      return 'next';
+    const unavailable = search.outcome === 'unavailable' ? search.unavailable : 0;
+    return new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `${unavailable} capable agents, none available (offline, failed, in maintenance or silent)` }]);
+  }
+
+  private async read(taskId: string): Promise<Known> {
+    const raw = await this.ledger.read(handoffLedgerKey(taskId));
+    if (raw === undefined) throw noLedger();
+    return this.known(taskId, raw);
+  }
+
+  private known(taskId: string, raw: string | null): Known {
+    if (raw === null) return NONE;
+    const value = decodeHandoffState(raw);
+    if (!value) {
+      this.logger.error({ taskId, raw: raw.slice(0, 200) }, 'unreadable handoff state in the ledger');
+      throw new OssaError('INTERNAL', `The ledger holds an unreadable handoff state for task ${taskId}`, [{ field: 'taskId', message: 'unreadable ledger value', value: taskId }]);
     }
-    if (!(await award(this.nats, agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS, this.listeners))) {
-      await this.adjustLoad(agentId, -1);
-      await release();
-      return 'next';
-    }
-    if (from) {
-      await this.store.reassignHandoff(task.id, from, agentId, negotiationId);
-      await this.adjustLoad(from, -1).catch(() => null);
-    }
-    await this.deliver(task, agentId, negotiationId);
-    return 'assigned';
+    return { raw, value };
+  }
+
+  /** One compare-and-set step; the value there now when it did not apply. */
+  private async step(taskId: string, from: Known, to: HandoffLedgerValue): Promise<{ applied: true; known: Known } | { applied: false; known: Known }> {
+    const raw = encodeHandoffState(to);
+    const reply = await this.ledger.compareAndSet(handoffLedgerKey(taskId), from.raw, raw);
+    if (!reply) throw noLedger();
+    if (reply.applied) return { applied: true, known: { raw, value: to } };
+    return { applied: false, known: this.known(taskId, reply.value) };
+  }
+
+  private transition(from: Known, to: HandoffState, negotiationId: string, agentId?: string): HandoffLedgerValue {
+    return nextHandoffState(from.value, to, { agentId, negotiationId, at: Date.now() });
   }
 
   /**
-   * The ledger names an assignee: finish that assignment instead of leaving the task nowhere. A registry
-   * stopped or killed after its claim may have left no record (record, load, delivery and event follow), or a
-   * record whose task was never delivered (delivery and event follow). Delivery and event carry stable ids,
-   * so a retried request or a redelivered submission within the stream's duplicate window adds neither again;
-   * past the window the agent may see the assignment again (at least once, and only ever to this agent).
+   * A state this negotiation did not make: follow it. Claimable: the caller may claim. Recorded: finish the
+   * delivery. Delivered or completed: answer it. Claimed by another negotiation: wait for it, and take it
+   * over once it is older than CLAIM_STALE_MS (its registry stopped or died).
    */
-  private async recoverAssignment(task: HandoffRequestDto, agentId: string, negotiationId: string): Promise<void> {
-    const existing = await this.store.getHandoff(task.id);
-    if (existing && (existing.agentId !== agentId || existing.status !== 'assigned' || existing.failovers > 0)) return;
-    if (!existing) {
-      if (!(await this.store.insertHandoffIfAbsent(newHandoff(task, agentId, negotiationId)))) return;
-      // The assignment stands even if the agent is at maxLoad now: it was agreed before.
-      if (!(await this.adjustLoad(agentId, 1))) this.logger.warn({ taskId: task.id, agentId }, 'recovered assignment on an agent at maxLoad or not available');
-      this.logger.warn({ taskId: task.id, agentId }, 'recovered an assignment claimed in the ledger without a record');
+  private async settle(task: HandoffRequestDto, known: Known, negotiationId: string, options: NegotiateOptions): Promise<Exclude<Attempt, { kind: 'next' }>> {
+    for (let round = 0; round < 1000; round++) {
+      const v = known.value;
+      if (!v || CLAIMABLE_STATES.has(v.state)) return { kind: 'claimable', known };
+      if (v.state === 'recorded') {
+        known = await this.deliver(task, known, negotiationId);
+        if (known.value?.state === 'delivered') return { kind: 'settled', value: known.value };
+        continue;
+      }
+      if (v.state === 'delivered') {
+        // The event may have been lost with a crash after delivery; its id makes a repeat a no-op.
+        await this.publishCompleted(task.id, v);
+        return { kind: 'settled', value: v };
+      }
+      if (v.state === 'completed') return { kind: 'settled', value: v };
+      // claimed
+      if (Date.now() - v.at < this.config.CLAIM_STALE_MS) {
+        options.keepAlive?.();
+        await sleep(Math.min(200, this.config.CLAIM_STALE_MS / 10));
+        known = await this.read(task.id);
+        continue;
+      }
+      this.logger.warn({ taskId: task.id, agentId: v.agentId, epoch: v.epoch, claimedBy: v.negotiationId }, 'taking over a stale claim');
+      const takeover = await this.step(task.id, known, this.transition(known, 'claimed', negotiationId));
+      if (!takeover.applied) {
+        known = takeover.known;
+        continue;
+      }
+      const attempt = await this.proceed(task, takeover.known, negotiationId, options);
+      if (attempt.kind === 'next') return { kind: 'claimable', known: attempt.known };
+      if (attempt.kind === 'assigned') return { kind: 'settled', value: attempt.value };
+      return attempt;
     }
-    const id = existing?.negotiationId ?? negotiationId;
-    await this.deliver(task, agentId, id);
-    await this.events.publish(EVENT_NAMES.handoffCompleted, this.record(id, task.id, agentId, [], 0, 'assigned', performance.now()), { id: `handoffCompleted:${task.id}:${agentId}:first` });
+    throw new OssaError('INTERNAL', `Task ${task.id} did not settle`, [{ field: 'taskId', message: 'the handoff state kept changing', value: task.id }]);
+  }
+
+  /** Claims the task for `agentId` (compare-and-set from the state believed) and carries the assignment on. */
+  private async claim(task: HandoffRequestDto, agentId: string, negotiationId: string, known: Known, options: NegotiateOptions): Promise<Attempt> {
+    const claimed = await this.step(task.id, known, this.transition(known, 'claimed', negotiationId, agentId));
+    if (!claimed.applied) return this.settle(task, claimed.known, negotiationId, options);
+    crashPoint('handoff.claimed');
+    return this.proceed(task, claimed.known, negotiationId, options);
+  }
+
+  /** From claimed: load, award, record, deliver. An agent that is full or refuses gives the claim back (released). */
+  private async proceed(task: HandoffRequestDto, claimed: Known, negotiationId: string, options: NegotiateOptions): Promise<Attempt> {
+    const { agentId, epoch } = claimed.value!;
+    const loaded = await this.adjustLoad(agentId, 1);
+    crashPoint('handoff.loaded');
+    if (!loaded || !(await this.agents.award(agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS))) {
+      if (loaded) await this.adjustLoad(agentId, -1);
+      const released = await this.step(task.id, claimed, this.transition(claimed, 'released', negotiationId));
+      if (released.applied) return { kind: 'next', known: released.known };
+      return this.settle(task, released.known, negotiationId, options);
+    }
+    crashPoint('handoff.awarded');
+    const previous = await this.store.getHandoff(task.id);
+    const stored = await this.store.recordHandoff(this.newRecord(task, agentId, negotiationId, epoch, previous));
+    const recorded = stored ? await this.step(task.id, claimed, this.transition(claimed, 'recorded', negotiationId)) : { applied: false as const, known: await this.read(task.id) };
+    if (!recorded.applied) {
+      // Taken over meanwhile (this negotiation was slower than CLAIM_STALE_MS): the other one counts the load.
+      await this.adjustLoad(agentId, -1);
+      return this.settle(task, recorded.known, negotiationId, options);
+    }
+    crashPoint('handoff.recorded');
+    const delivered = await this.deliver(task, recorded.known, negotiationId);
+    if (delivered.value?.state !== 'delivered') return this.settle(task, delivered, negotiationId, options);
+    return { kind: 'assigned', value: delivered.value };
+  }
+
+  private newRecord(task: HandoffRequestDto, agentId: string, negotiationId: string, epoch: number, previous: HandoffRecord | null): HandoffRecord {
+    const failovers = (previous?.failovers ?? 0) + (previous?.status === 'waiting' ? 1 : 0);
+    return { taskId: task.id, agentId, negotiationId, epoch, status: 'assigned', task: JSON.parse(JSON.stringify(task)) as Record<string, unknown>, assignedAt: new Date().toISOString(), failovers };
+  }
+
+  /**
+   * From recorded: publish the assignment (its message id is the task's and epoch's, so a repeat inside the
+   * duplicate window is dropped) and move to delivered. Answers the state it left the task in.
+   */
+  private async deliver(task: HandoffRequestDto, recorded: Known, negotiationId: string): Promise<Known> {
+    const v = recorded.value!;
+    await this.agents.deliver(v.agentId, { negotiationId: v.negotiationId, taskId: task.id, agentId: v.agentId, epoch: v.epoch, task }, assignmentMessageId(task.id, v.epoch));
+    crashPoint('handoff.published');
+    const delivered = await this.step(task.id, recorded, this.transition(recorded, 'delivered', negotiationId));
+    if (!delivered.applied) return delivered.known;
+    crashPoint('handoff.delivered');
+    return delivered.known;
+  }
+
+  private async publishCompleted(taskId: string, v: HandoffLedgerValue): Promise<void> {
+    await this.events.publish(EVENT_NAMES.handoffCompleted, { id: v.negotiationId, taskId, selectedAgent: v.agentId, candidates: [], rounds: 0, status: 'assigned', durationMs: 0, epoch: v.epoch }, { id: completedEventId(taskId, v.epoch) });
+  }
+
+  private answer(id: string, taskId: string, v: HandoffLedgerValue, candidates: NegotiationRecord['candidates'], rounds: number, status: NegotiationRecord['status'], started: number): NegotiationRecord {
+    return { id, taskId, selectedAgent: v.agentId, candidates, rounds, status, durationMs: Math.round((performance.now() - started) * 100) / 100, epoch: v.epoch };
   }
 
   /** Changes the agent's load in the store (the authority) and keeps the directory's copy in step. */
@@ -169,43 +291,65 @@ export class HandoffService {
     return agent;
   }
 
-  /** The agent may be offline now: the task waits for it on its own subject in the tasks stream. */
-  private async deliver(task: HandoffRequestDto, agentId: string, negotiationId: string): Promise<void> {
-    await this.nats.js.publish(this.nats.subjects.tasksAssigned(agentId), new TextEncoder().encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), {
-      // Stable per task and agent: a repeated delivery within the stream's duplicate window is dropped.
-      msgID: `assigned:${task.id}:${agentId}`,
-    });
+  /**
+   * `task.complete`: the agent holding the task (recorded or delivered) finishes it. Repeating a completion
+   * that went through answers the same; the store record and the load follow the ledger, so a crash between
+   * the two is repaired by the agent's retry.
+   */
+  async complete(taskId: string, agentId: string, outcome: 'completed' | 'failed'): Promise<{ taskId: string; agentId: string; status: 'completed' | 'failed'; currentLoad: number | null }> {
+    const negotiationId = randomUUID();
+    let known = await this.read(taskId);
+    for (let round = 0; round < 10 && known.value && ACTIVE_STATES.has(known.value.state) && known.value.agentId === agentId; round++) {
+      const done = await this.step(taskId, known, this.transition(known, outcome, negotiationId));
+      known = done.known;
+      if (done.applied) crashPoint('complete.ledger');
+    }
+    const v = known.value;
+    if (!v || v.agentId !== agentId || (v.state !== 'completed' && v.state !== 'failed')) {
+      throw new OssaError('NOT_FOUND', `Task ${taskId} is not in flight on agent ${agentId}`, [{ field: 'taskId', message: 'not assigned to this agent', value: taskId }]);
+    }
+    const at = new Date().toISOString();
+    const closed = await this.store.updateHandoff(taskId, v.epoch, ['assigned', 'waiting'], { status: v.state, completedAt: at });
+    const agent = closed?.status === v.state && closed.agentId === agentId ? await this.adjustLoad(agentId, -1) : await this.store.getAgent(agentId);
+    crashPoint('complete.stored');
+    if (v.state === 'failed') await this.events.publish(EVENT_NAMES.handoffFailed, { taskId, reason: 'AGENT_REPORTED_FAILURE', failedAgent: agentId, epoch: v.epoch }, { id: `handoffFailed:${taskId}:${v.epoch}` });
+    return { taskId, agentId, status: v.state, currentLoad: agent?.currentLoad ?? null };
   }
 
-  private record(id: string, taskId: string, selectedAgent: string, candidates: NegotiationRecord['candidates'], rounds: number, status: NegotiationRecord['status'], started: number): NegotiationRecord {
-    return { id, taskId, selectedAgent, candidates, rounds, status, durationMs: Math.round((performance.now() - started) * 100) / 100 };
+  /**
+   * Takes a task from an agent that failed or left (recorded or delivered → reassigned), then leaves it
+   * waiting in the store for a new negotiation. Repeatable: a step done before a crash is found done. A
+   * record whose ledger state moved on otherwise (completed, failed, a later epoch) is brought in line.
+   */
+  async moveOff(h: HandoffRecord): Promise<'waiting' | 'repaired' | 'unchanged'> {
+    const negotiationId = randomUUID();
+    let known = await this.read(h.taskId);
+    for (let round = 0; round < 10; round++) {
+      const v = known.value;
+      if (!v || v.epoch !== h.epoch || v.agentId !== h.agentId || !ACTIVE_STATES.has(v.state)) break;
+      const moved = await this.step(h.taskId, known, this.transition(known, 'reassigned', negotiationId));
+      known = moved.known;
+      if (moved.applied) crashPoint('failover.reassigned');
+    }
+    const v = known.value;
+    // A claim in flight for this very epoch: its negotiation (or a takeover) decides; look again next sweep.
+    if (v && v.epoch === h.epoch && v.state === 'claimed') return 'unchanged';
+    const status = v && v.epoch === h.epoch ? (v.state === 'reassigned' ? 'waiting' : v.state === 'completed' || v.state === 'failed' ? v.state : 'released') : 'released';
+    const updated = await this.store.updateHandoff(h.taskId, h.epoch, ['assigned'], { status });
+    if (updated) await this.adjustLoad(h.agentId, -1);
+    if (status === 'waiting') crashPoint('failover.waiting');
+    return status === 'waiting' ? 'waiting' : 'repaired';
   }
 
-  /** Hands every in-flight task of a failed agent to others in the core's failover order (docs/registry.md). */
-  async failover(agent: AgentRecord): Promise<{ reassigned: string[]; waiting: string[]; expired: string[] }> {
-    const handoffs = await this.store.handoffsOf(agent.id);
-    const tasks = handoffs.map((h) => h.task as unknown as HandoffTask);
-    const wanted = tasks.flatMap((t) => (t.requiredCapabilities ?? []).flatMap((r) => [r.capabilityId, ...(r.alternatives ?? [])]));
-    const others = (await this.store.agentsWithCapabilities(wanted)) as unknown as RegistryAgent[];
-    const plan = planFailover(agent.id, tasks, others, Date.now(), { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
-    const reassigned: string[] = [];
-    const waiting = plan.waiting.map((e) => e.task.id);
-    for (const { task } of plan.renegotiate) {
-      try {
-        const r = await this.negotiate(task as unknown as HandoffRequestDto, { from: agent.id });
-        if (r.status === 'reassigned') {
-          reassigned.push(task.id);
-          this.metrics.failover();
-        }
-      } catch (err) {
-        waiting.push(task.id);
-        this.logger.warn({ err, taskId: task.id, agentId: agent.id }, 'failover found no agent for the task');
-      }
+  /** A task waiting past its deadline: reassigned → failed in the ledger, failed in the store, handoffFailed. */
+  async expire(h: HandoffRecord): Promise<void> {
+    let known = await this.read(h.taskId);
+    if (known.value?.state === 'reassigned' && known.value.epoch === h.epoch) {
+      const failed = await this.step(h.taskId, known, this.transition(known, 'failed', randomUUID()));
+      known = failed.known;
     }
-    for (const task of plan.expired) {
-      await this.store.completeHandoff(task.id, agent.id, 'failed', new Date().toISOString());
-      await this.events.publish(EVENT_NAMES.handoffFailed, { taskId: task.id, reason: 'DEADLINE_PASSED', failedAgent: agent.id }, { id: `handoffFailed:${task.id}` });
-    }
-    return { reassigned, waiting, expired: plan.expired.map((t) => t.id) };
+    if (known.value?.state !== 'failed' || known.value.epoch !== h.epoch) return;
+    await this.store.updateHandoff(h.taskId, h.epoch, ['waiting', 'assigned'], { status: 'failed', completedAt: new Date().toISOString() });
+    await this.events.publish(EVENT_NAMES.handoffFailed, { taskId: h.taskId, reason: 'DEADLINE_PASSED', failedAgent: h.agentId, epoch: h.epoch }, { id: `handoffFailed:${h.taskId}:${h.epoch}` });
   }
 }

@@ -45,6 +45,6 @@ export class TasksController {
   } satisfies HandlerExtras)
   @UseFilters(InvalidTaskFilter)
   submitted(@Payload() task: HandoffRequestDto, @Ctx() context: NatsContext): Promise<void> {
-    return this.workers.placeSubmitted(task, context.getDelivery()?.deliveryCount ?? 1);
+    return this.workers.placeSubmitted(task, context.getDelivery());
   }
 }

@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
+import { EventPublisher, LOGGER } from '@ossa/messaging';
+import type { Logger } from '@ossa/observability';
+import { planFailover, type HandoffTask, type RegistryAgent } from '@ossa/registry';
+import { AgentDirectory } from '../agents/agent-directory';
+import type { HandoffRecord, RegistryStore } from '../agents/agent.record';
+import { RegistryConfig } from '../registry-config';
+import { REGISTRY_STORE } from '../registry.tokens';
+import { crashPoint } from './crash-points';
+import { HandoffService } from './handoff.service';
+
+/** Waiting tasks negotiated again per sweep: bounds one sweep's work; the rest wait for the next. */
+const WAITING_PER_SWEEP = 200;
+
+/**
+ * The registry's repair loop, run by every instance each SWEEP_INTERVAL_MS and resumable at any point,
+ * because its work is what the store and the ledger say, not what a process remembers:
+ * 1. agents silent past HEARTBEAT_TIMEOUT_MS are marked failed (once across instances);
+ * 2. every agent that is failed or gone and still holds tasks (records `assigned`) has them moved off
+ *    (reassigned in the ledger, `waiting` in the store) — so a sweep that crashed is finished by the next;
+ * 3. waiting tasks are negotiated again (past their deadline: handoffFailed);
+ * 4. each agent's load is set to its count of assigned records when the two differ twice running.
+ */
+@Injectable()
+export class FailoverService {
+  /** Mismatches seen by the last sweep (`id:load:count`): one seen again is not an assignment in flight. */
+  private suspects = new Set<string>();
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
+    @Inject(AgentDirectory) private readonly directory: AgentDirectory,
+    @Inject(RegistryConfig) private readonly config: RegistryConfig,
+    @Inject(HandoffService) private readonly handoff: HandoffService,
+    @Inject(EventPublisher) private readonly events: EventPublisher,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** One pass of every step; a failure of one agent or task is logged and the pass goes on. Never rejects. */
+  async sweep(): Promise<void> {
+    await this.guard('mark silent agents failed', () => this.markSilent());
+    await this.guard('move tasks off failed agents', () => this.moveOffLostAgents());
+    await this.guard('negotiate waiting tasks', () => this.retryWaiting());
+    await this.guard('reconcile loads', () => this.reconcileLoads());
+  }
+
+  /** Deregistration: the agent's tasks are moved at once (the sweep finishes it if this process stops). */
+  agentRemoved(agentId: string): void {
+    void this.failoverAgent(agentId).catch((err: unknown) => this.logger.warn({ err, agentId }, 'failover after deregistration did not finish; the sweep retries it'));
+  }
+
+  private async guard(step: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (err) {
+      this.logger.warn({ err, step }, 'sweep step failed; retried at the next sweep');
+    }
+  }
+
+  private async markSilent(): Promise<void> {
+    const cutoffMs = Date.now() - this.config.HEARTBEAT_TIMEOUT_MS;
+    const cutoff = new Date(cutoffMs).toISOString();
+    // This instance's view proposes; the store's conditional update decides (and only one instance wins it).
+    for (const agent of this.directory.silentSince(cutoffMs)) {
+      try {
+        const failed = await this.store.failIfStale(agent.id, cutoff);
+        if (!failed) continue;
+        this.directory.changed(failed);
+        crashPoint('failover.agent-failed');
+        const inFlight = (await this.store.handoffsOf(agent.id)).map((h) => h.taskId);
+        await this.events.publish(EVENT_NAMES.agentFailed, { agentId: agent.id, lastHeartbeat: agent.lastHeartbeat, inFlight }, { id: `agentFailed:${agent.id}:${agent.lastHeartbeat}` });
+      } catch (err) {
+        this.logger.warn({ err, agentId: agent.id }, 'could not mark a silent agent failed');
+      }
+    }
+  }
+
+  /** Agents with assigned records that are failed or no longer registered. */
+  private async moveOffLostAgents(): Promise<void> {
+    for (const agentId of (await this.store.assignedCounts()).keys()) {
+      const agent = this.directory.get(agentId) ?? (await this.store.getAgent(agentId));
+      if (agent && agent.state !== 'failed') continue;
+      try {
+        await this.failoverAgent(agentId);
+      } catch (err) {
+        this.logger.warn({ err, agentId }, 'failover did not finish; retried at the next sweep');
+      }
+    }
+  }
+
+  /** One failover per agent at a time in this process; others (instances, sweeps) are fenced by the ledger. */
+  failoverAgent(agentId: string): Promise<void> {
+    const running = this.running.get(agentId);
+    if (running) return running;
+    const work = this.failoverNow(agentId).finally(() => this.running.delete(agentId));
+    this.running.set(agentId, work);
+    return work;
+  }
+
+  private async failoverNow(agentId: string): Promise<void> {
+    const handoffs = await this.store.handoffsOf(agentId);
+    if (handoffs.length === 0) return;
+    const moved: HandoffRecord[] = [];
+    for (const h of handoffs) {
+      try {
+        if ((await this.handoff.moveOff(h)) === 'waiting') moved.push(h);
+      } catch (err) {
+        this.logger.warn({ err, taskId: h.taskId, agentId }, 'task not moved off a lost agent; retried at the next sweep');
+      }
+    }
+    const outcome = await this.renegotiate(moved);
+    this.logger.warn({ agentId, moved: moved.length, ...outcome }, 'agent lost; tasks handed over');
+  }
+
+  private async retryWaiting(): Promise<void> {
+    const waiting = await this.store.waitingHandoffs(WAITING_PER_SWEEP);
+    if (waiting.length) await this.renegotiate(waiting);
+  }
+
+  /** In the core's failover order (priority, deadline, fewest candidates); past the deadline: failed. */
+  private async renegotiate(records: HandoffRecord[]): Promise<{ reassigned: string[]; waiting: string[]; expired: string[] }> {
+    if (records.length === 0) return { reassigned: [], waiting: [], expired: [] };
+    const byTask = new Map(records.map((h) => [h.taskId, h]));
+    const tasks = records.map((h) => h.task as unknown as HandoffTask);
+    const wanted = tasks.flatMap((t) => (t.requiredCapabilities ?? []).flatMap((r) => [r.capabilityId, ...(r.alternatives ?? [])]));
+    const others = (await this.store.agentsWithCapabilities(wanted)) as unknown as RegistryAgent[];
+    const plan = planFailover('', tasks, others, Date.now(), { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
+    const reassigned: string[] = [];
+    const waiting = plan.waiting.map((e) => e.task.id);
+    for (const { task } of plan.renegotiate) {
+      try {
+        const r = await this.handoff.negotiate(task as unknown as HandoffRequestDto);
+        if (r.status === 'reassigned') reassigned.push(task.id);
+      } catch (err) {
+        waiting.push(task.id);
+        if (!(err instanceof OssaError) || err.code === 'INTERNAL') this.logger.warn({ err, taskId: task.id }, 'waiting task not negotiated');
+      }
+    }
+    for (const task of plan.expired) {
+      try {
+        await this.handoff.expire(byTask.get(task.id)!);
+      } catch (err) {
+        this.logger.warn({ err, taskId: task.id }, 'expired task not closed; retried at the next sweep');
+      }
+    }
+    return { reassigned, waiting, expired: plan.expired.map((t) => t.id) };
+  }
+
+  private async reconcileLoads(): Promise<void> {
+    const counts = await this.store.assignedCounts();
+    const seen = new Set<string>();
+    const check = async (agentId: string, load: number) => {
+      const count = counts.get(agentId) ?? 0;
+      if (load === count) return;
+      const key = `${agentId}:${load}:${count}`;
+      seen.add(key);
+      if (!this.suspects.has(key)) return;
+      const fixed = await this.store.setLoad(agentId, load, count);
+      if (fixed) {
+        this.directory.changed(fixed);
+        this.logger.warn({ agentId, load, assigned: count }, 'agent load reconciled with its assignments');
+      }
+    };
+    for (const agent of this.directory.all()) await check(agent.id, agent.currentLoad);
+    this.suspects = seen;
+  }
+}

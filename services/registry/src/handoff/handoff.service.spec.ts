@@ -1,0 +1,204 @@
+// The exactly-once handoff over the real ledger state machine (the consensus core's Ledger, applied in
+// process), the memory store and a scripted agent gateway: races, takeovers, epochs and repairs that the
+// crash e2e (test/registry/registry-crash.e2e-spec.ts) drives with real processes.
+import { Ledger } from '@ossa/consensus';
+import type { HandoffRequestDto } from '@ossa/contracts';
+import type { EventPublisher, LedgerClient, NatsConnectionService } from '@ossa/messaging';
+import type { Logger } from '@ossa/observability';
+import { AgentDirectory } from '../agents/agent-directory';
+import type { AgentRecord } from '../agents/agent.record';
+import { MemoryRegistryStore } from '../agents/memory-registry.store';
+import { loadRegistryConfig } from '../registry-config';
+import type { RegistryMetrics } from '../registry.metrics';
+import type { AgentGateway } from './agent.gateway';
+import { FailoverService } from './failover.service';
+import { decodeHandoffState, handoffLedgerKey } from './handoff-state';
+import { HandoffService } from './handoff.service';
+
+const silent = { warn() {}, info() {}, error() {}, debug() {} } as unknown as Logger;
+const sla = { responseTimeMs: 1000, availabilityPercent: 99.9, throughputPerSecond: 100, errorRatePercent: 0.1, recoveryTimeMs: 5000 };
+
+function agent(id: string, extra: Partial<AgentRecord> = {}): AgentRecord {
+  return { id, name: id, type: 'executor', capabilities: [{ id: 'cap', name: 'cap', version: '1.0', sla }], state: 'available', currentLoad: 0, maxLoad: 10, sla, trustScore: 0.9, lastHeartbeat: new Date().toISOString(), ...extra };
+}
+
+function task(id: string): HandoffRequestDto {
+  return { id, requiredCapabilities: [{ capabilityId: 'cap', version: '1.0', weight: 1 }], priority: 'high', deadline: new Date(Date.now() + 3_600_000).toISOString() } as unknown as HandoffRequestDto;
+}
+
+/** Awards answer at once unless a test holds them; every delivery is kept with its message id. */
+class ScriptedGateway implements AgentGateway {
+  deliveries: { agentId: string; taskId: string; epoch: number; messageId: string }[] = [];
+  awardDelayMs = 0;
+  refuse = new Set<string>();
+  async collectBids(agentIds: string[]) {
+    return agentIds.map((agentId) => ({ agentId, kind: 'not_bidding' as const }));
+  }
+  async award(agentId: string) {
+    if (this.awardDelayMs) await new Promise((r) => setTimeout(r, this.awardDelayMs));
+    return !this.refuse.has(agentId);
+  }
+  async deliver(agentId: string, a: { taskId: string; epoch: number }, messageId: string) {
+    this.deliveries.push({ agentId, taskId: a.taskId, epoch: a.epoch, messageId });
+  }
+  /** What an agent sees: a repeated message id inside the stream's duplicate window is dropped. */
+  delivered(taskId: string) {
+    return [...new Map(this.deliveries.filter((d) => d.taskId === taskId).map((d) => [d.messageId, d])).values()];
+  }
+}
+
+async function setup(env: Record<string, string> = {}) {
+  const config = loadRegistryConfig({ CLAIM_STALE_MS: '300', BID_WINDOW_MS: '5', AWARD_TIMEOUT_MS: '50', ...env });
+  const store = new MemoryRegistryStore();
+  const ledger = new Ledger();
+  let index = 0;
+  const ledgerClient = {
+    compareAndSet: async (key: string, expected: string | undefined, value: string | undefined) => {
+      await Promise.resolve();
+      const r = ledger.apply({ op: 'cas', key, ...(expected !== undefined ? { expected } : {}), ...(value !== undefined ? { value } : {}) }, ++index);
+      return { applied: r.applied, value: r.value, index };
+    },
+    read: async (key: string) => ledger.get(key),
+  } as unknown as LedgerClient;
+  const events: { type: string; id?: string }[] = [];
+  const publisher = { publish: async (type: string, _data: unknown, o: { id?: string } = {}) => void events.push({ type, id: o.id }) } as unknown as EventPublisher;
+  const metrics = { handoff() {}, failover() {}, failed() {} } as unknown as RegistryMetrics;
+  const directory = new AgentDirectory(store, config, {} as NatsConnectionService, silent);
+  const gateway = new ScriptedGateway();
+  const handoff = new HandoffService(store, directory, gateway, config, ledgerClient, publisher, metrics, silent);
+  const failover = new FailoverService(store, directory, config, handoff, publisher, silent);
+  const register = async (a: AgentRecord) => directory.changed((await store.upsertAgent(a)).agent);
+  const state = (taskId: string) => decodeHandoffState(ledger.get(handoffLedgerKey(taskId)));
+  const load = async (id: string) => (await store.getAgent(id))!.currentLoad;
+  return { store, ledger, gateway, handoff, failover, directory, register, state, load, events };
+}
+
+describe('HandoffService: exactly-once handoff', () => {
+  it('assigns, records, delivers and completes through the ledger states, load following the assignment', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    const r = await s.handoff.negotiate(task('t1'));
+    expect(r).toMatchObject({ selectedAgent: 'a', status: 'assigned', epoch: 1 });
+    expect(s.state('t1')).toMatchObject({ state: 'delivered', agentId: 'a', epoch: 1 });
+    expect(await s.load('a')).toBe(1);
+    expect(await s.handoff.complete('t1', 'a', 'completed')).toMatchObject({ status: 'completed', currentLoad: 0 });
+    // A repeated completion answers the same and does not count the load down again.
+    expect(await s.handoff.complete('t1', 'a', 'completed')).toMatchObject({ status: 'completed', currentLoad: 0 });
+    await expect(s.handoff.complete('t1', 'b', 'completed')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // A completed task asked again is answered, not assigned again.
+    expect(await s.handoff.negotiate(task('t1'))).toMatchObject({ selectedAgent: 'a', status: 'already_assigned' });
+    expect(s.gateway.delivered('t1')).toHaveLength(1);
+  });
+
+  it('two negotiations of one task at once (a retried initiate) deliver it once, to one agent', async () => {
+    const s = await setup();
+    for (const id of ['a', 'b', 'c']) await s.register(agent(id));
+    s.gateway.awardDelayMs = 30;
+    const answers = await Promise.all([s.handoff.negotiate(task('t2')), s.handoff.negotiate(task('t2')), s.handoff.negotiate(task('t2'))]);
+    const delivered = s.gateway.delivered('t2');
+    expect(delivered).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.selectedAgent))).toEqual(new Set([delivered[0].agentId]));
+    expect(answers.filter((a) => a.status === 'assigned')).toHaveLength(1);
+    const loads = await Promise.all(['a', 'b', 'c'].map((id) => s.load(id)));
+    expect(loads.reduce((x, y) => x + y, 0)).toBe(1);
+  });
+
+  it('an award slower than CLAIM_STALE_MS is taken over; the slow negotiation follows instead of assigning another agent', async () => {
+    const s = await setup({ CLAIM_STALE_MS: '100' });
+    await s.register(agent('a'));
+    await s.register(agent('b', { trustScore: 0.1 }));
+    s.gateway.awardDelayMs = 400;
+    const slow = s.handoff.negotiate(task('t3'));
+    await new Promise((r) => setTimeout(r, 150));
+    s.gateway.awardDelayMs = 0;
+    const retried = await s.handoff.negotiate(task('t3'));
+    const first = await slow;
+    expect(s.gateway.delivered('t3')).toEqual([expect.objectContaining({ agentId: 'a', epoch: 1 })]);
+    expect([first.selectedAgent, retried.selectedAgent]).toEqual(['a', 'a']);
+    expect(await s.load('a')).toBe(1);
+    expect(await s.load('b')).toBe(0);
+  });
+
+  it('a refusal releases the claim and the next agent gets the next epoch', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    await s.register(agent('b', { trustScore: 0.1 }));
+    s.gateway.refuse.add('a');
+    expect(await s.handoff.negotiate(task('t4'))).toMatchObject({ selectedAgent: 'b', epoch: 2 });
+    expect(await s.load('a')).toBe(0);
+  });
+
+  it('a failed task can be submitted again under its id: a new epoch and a new delivery', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    await s.handoff.negotiate(task('t5'));
+    await s.handoff.complete('t5', 'a', 'failed');
+    expect(await s.handoff.negotiate(task('t5'))).toMatchObject({ selectedAgent: 'a', status: 'assigned', epoch: 2 });
+    expect(s.gateway.delivered('t5').map((d) => d.epoch)).toEqual([1, 2]);
+    expect(await s.load('a')).toBe(1);
+  });
+
+  it('A → B → A: each move is a new epoch, so the agent receives the task again despite the duplicate window', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    await s.handoff.negotiate(task('t6'));
+    await s.register(agent('b'));
+    // a fails: its task goes to b; then b fails and a is back.
+    await s.register(agent('a', { state: 'failed' }));
+    await s.failover.sweep();
+    expect(s.state('t6')).toMatchObject({ state: 'delivered', agentId: 'b', epoch: 2 });
+    await s.register(agent('b', { state: 'failed' }));
+    await s.register(agent('a'));
+    await s.failover.sweep();
+    expect(s.state('t6')).toMatchObject({ state: 'delivered', agentId: 'a', epoch: 3 });
+    expect(s.gateway.delivered('t6').map((d) => `${d.agentId}@${d.epoch}`)).toEqual(['a@1', 'b@2', 'a@3']);
+    expect([await s.load('a'), await s.load('b')]).toEqual([1, 0]);
+    expect((await s.store.getHandoff('t6'))!.failovers).toBe(2);
+  });
+
+  it('a task no agent can take after failover waits, and a later sweep places it', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    await s.handoff.negotiate(task('t7'));
+    await s.register(agent('a', { state: 'failed' }));
+    await s.failover.sweep();
+    expect(s.state('t7')).toMatchObject({ state: 'reassigned', agentId: 'a' });
+    expect((await s.store.getHandoff('t7'))!.status).toBe('waiting');
+    await s.register(agent('c'));
+    await s.failover.sweep();
+    expect(s.state('t7')).toMatchObject({ state: 'delivered', agentId: 'c', epoch: 2 });
+    expect(await s.store.waitingHandoffs(10)).toEqual([]);
+  });
+
+  it('deregistration moves the agent’s tasks to another agent', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    await s.handoff.negotiate(task('t8'));
+    await s.register(agent('b'));
+    await s.store.removeAgent('a');
+    s.directory.removed('a');
+    await s.failover.failoverAgent('a');
+    expect(s.state('t8')).toMatchObject({ state: 'delivered', agentId: 'b', epoch: 2 });
+    expect(await s.load('b')).toBe(1);
+  });
+
+  it('a load that disagrees with the assignments is set to their count once the mismatch is seen twice', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    await s.handoff.negotiate(task('t9'));
+    s.directory.changed((await s.store.adjustLoad('a', 3))!);
+    await s.failover.sweep();
+    expect(await s.load('a')).toBe(4);
+    await s.failover.sweep();
+    expect(await s.load('a')).toBe(1);
+  });
+
+  it('registration and heartbeat keep the load the registry counts', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    await s.handoff.negotiate(task('t10'));
+    await s.register(agent('a', { currentLoad: 7 }));
+    await s.store.heartbeat('a', new Date().toISOString(), { state: 'available' });
+    expect(await s.load('a')).toBe(1);
+  });
+});
