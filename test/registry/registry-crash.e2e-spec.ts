@@ -1,187 +1,249 @@
-// A registry process killed with SIGKILL in the middle of a negotiation: once during bidding (before any
-// claim), once at the award (after its ledger claim and handoff record, before delivery). A new registry
-// process takes the unacknowledged submission over; each task ends with exactly one assignee, one durable
-// assignment message and one handoffCompleted event.
-import mongoose from 'mongoose';
-import type { Msg, NatsConnection, Subscription } from 'nats';
-import { subjectsFor, type EventEnvelope } from '@ossa/contracts';
-import { NatsConnectionService } from '@ossa/messaging';
-import { databaseName } from '@ossa/persistence';
+// Crash points: a registry process (its own OS process, state in JetStream key-value buckets, the ledger's
+// replicas in this process) kills itself with SIGKILL at each named step of negotiation, award, delivery,
+// completion and failover (OSSA_CRASH_AT, services/registry/src/handoff/crash-points.ts); a new process is
+// started, and each task must end delivered exactly once to exactly one agent per epoch, the loads equal to
+// the assignments, nothing left claimed or waiting. Then: two registry processes negotiating one task at
+// once, a negotiation longer than ack_wait, and SIGTERM with negotiations in flight.
+import type { KV, Msg, NatsConnection, Subscription } from 'nats';
+import { subjectsFor } from '@ossa/contracts';
 import type { RunningService } from '@ossa/runtime';
-import { deleteStreams, mongoUrlOrWarn, requestJson, serviceEnv, spawnService, startLedger, testConnection, uniquePrefix, waitFor, type ChildService } from '@ossa/testing';
+import { deleteStreams, requestJson, serviceEnv, spawnService, startLedger, testConnection, uniquePrefix, waitFor, type ChildService } from '@ossa/testing';
+import { handoffKey, KvRegistryStore, registryBuckets } from '../../services/registry/src/agents/kv-registry.store';
+import { CRASH_POINTS, type CrashPoint } from '../../services/registry/src/handoff/crash-points';
+import { decodeHandoffState, handoffLedgerKey, type HandoffLedgerValue } from '../../services/registry/src/handoff/handoff-state';
 
-jest.setTimeout(120_000);
+jest.setTimeout(600_000);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const sla = { responseTimeMs: 1000, availabilityPercent: 99.9, throughputPerSecond: 100, errorRatePercent: 0.1, recoveryTimeMs: 5000 };
 
-function agent(id: string, capability: string) {
-  return {
-    id,
-    name: `Worker ${id}`,
-    type: 'executor',
-    capabilities: [{ id: capability, name: capability, version: '1.0', cost: { baseUnits: 10, scalingFactor: 1.5, currency: 'tokens' }, sla }],
-    state: 'available',
-    currentLoad: 0,
-    maxLoad: 10,
-    sla,
-    trustScore: 0.9,
-  };
+function agent(id: string, capability: string, trustScore = 0.9) {
+  return { id, name: `Worker ${id}`, type: 'executor', capabilities: [{ id: capability, name: capability, version: '1.0', sla }], state: 'available', currentLoad: 0, maxLoad: 10, sla, trustScore };
 }
 
 function task(id: string, capability: string) {
-  return {
-    id,
-    requiredCapabilities: [{ capabilityId: capability, version: '1.0', weight: 1 }],
-    priority: 'high',
-    deadline: new Date(Date.now() + 3_600_000).toISOString(),
-    budget: { maxTokens: 1000, maxCost: 100, currency: 'tokens' },
-    metadata: { estimatedDuration: 60, complexity: 'simple' },
-  };
+  return { id, requiredCapabilities: [{ capabilityId: capability, version: '1.0', weight: 1 }], priority: 'high', deadline: new Date(Date.now() + 3_600_000).toISOString() };
 }
 
-interface Completed {
-  taskId: string;
-  selectedAgent: string;
-}
-
-const mongoUrl = mongoUrlOrWarn('registry killed mid-negotiation');
-const describeMongo = mongoUrl ? describe : describe.skip;
-
-describeMongo('a registry process killed mid-negotiation', () => {
-  const prefix = uniquePrefix('regkill');
+describe('registry processes killed at every crash point', () => {
+  const prefix = uniquePrefix('regcrash');
   const subjects = subjectsFor(prefix);
   const env = serviceEnv(prefix, {
-    MONGO_URL: mongoUrl!,
+    MONGO_URL: '',
     LOG_LEVEL: 'info',
-    REGISTRY_HTTP_PORT: '0',
-    HTTP_PORT: '0',
-    BID_WINDOW_MS: '3000',
-    AWARD_TIMEOUT_MS: '3000',
-    HEARTBEAT_TIMEOUT_MS: '600000',
+    BID_WINDOW_MS: '100',
+    AWARD_TIMEOUT_MS: '2000',
+    HEARTBEAT_TIMEOUT_MS: '8000',
+    SWEEP_INTERVAL_MS: '300',
     TASK_ACK_WAIT_MS: '2000',
+    CLAIM_STALE_MS: '2500',
   });
   let nc: NatsConnection;
-  let nats: NatsConnectionService;
+  let handoffs: KV;
   let ledger: RunningService[] = [];
-  let registry: ChildService;
+  const registries = new Set<ChildService>();
   const subscriptions: Subscription[] = [];
-  const completed: Completed[] = [];
+  /** Agents the test keeps alive with heartbeats; one left out goes silent and fails. */
+  const live = new Set<string>();
+  let heartbeats: NodeJS.Timeout;
 
-  const startRegistry = async () => {
-    registry = spawnService('services/registry/src/main.js', env);
+  const startRegistry = async (extra: Record<string, string> = {}) => {
+    const registry = spawnService('services/registry/src/main.js', { ...env, ...extra });
+    registries.add(registry);
+    void registry.exited.then(() => registries.delete(registry));
     await registry.waitForLog((l) => l.msg === 'started', 60_000);
+    return registry;
   };
-  const ask = <T>(action: string, body: unknown) => requestJson<T>(nc, subjects.request('registry', action), body, { timeoutMs: 10_000 });
-  const completedFor = async (taskId: string): Promise<Completed> => {
-    await waitFor(() => completed.some((c) => c.taskId === taskId), 60_000);
-    return completed.find((c) => c.taskId === taskId)!;
+  const ask = <T>(action: string, body: unknown, timeoutMs = 15_000) => requestJson<T>(nc, subjects.request('registry', action), body, { timeoutMs });
+  const ledgerState = async (taskId: string): Promise<HandoffLedgerValue | null> =>
+    decodeHandoffState((await requestJson<{ value: string | null }>(nc, subjects.request('consensus', 'read'), { key: handoffLedgerKey(taskId) })).value);
+  const record = async (taskId: string) => (await handoffs.get(handoffKey(taskId)))?.json<{ status: string; agentId: string; epoch: number }>();
+  // OSSA_TASKS is a work-queue stream: count the assignment messages per agent subject instead of consuming them.
+  const deliveries = async (agentId: string): Promise<number> => {
+    const info = await (await nc.jetstreamManager()).streams.info(subjects.streams.tasks, { subjects_filter: `${prefix}.tasks.assigned.${agentId}` });
+    return info.state.subjects?.[`${prefix}.tasks.assigned.${agentId}`] ?? 0;
   };
-  /** Answers requests on an agent subject; `onFirst` runs (and nothing is answered) for the first one only. */
-  const listen = (agentId: string, action: 'bid' | 'award', answer: unknown, onFirst: (msg: Msg) => void) => {
-    let first = true;
-    subscriptions.push(
-      nc.subscribe(subjects.agent(agentId, action), {
-        callback: (_err, msg) => {
-          if (first) {
-            first = false;
-            onFirst(msg);
-            return;
-          }
-          msg.respond(encoder.encode(JSON.stringify(answer)));
-        },
-      }),
-    );
+  const submit = async (t: { id: string }) => (await nc.jetstream()).publish(subjects.tasksSubmit, encoder.encode(JSON.stringify(t)), { msgID: `submit:${t.id}` });
+  const register = async (a: ReturnType<typeof agent>) => {
+    await ask('agent.register', a);
+    live.add(a.id);
   };
-  // OSSA_TASKS is a work-queue stream: count its messages per subject instead of consuming them.
-  const assignmentCounts = async (): Promise<Record<string, number>> =>
-    (await nats.jsm.streams.info(subjects.streams.tasks, { subjects_filter: `${prefix}.tasks.assigned.>` })).state.subjects ?? {};
-  const lastAssignment = async (agentId: string) =>
-    JSON.parse(decoder.decode((await nats.jsm.streams.getMessage(subjects.streams.tasks, { last_by_subj: `${prefix}.tasks.assigned.${agentId}` })).data)) as { taskId: string; agentId: string; negotiationId: string };
-  const submit = (t: { id: string }) => nats.js.publish(subjects.tasksSubmit, encoder.encode(JSON.stringify(t)), { msgID: `submit:${t.id}` });
-  const killRegistry = async () => {
-    registry.kill('SIGKILL');
-    expect(await registry.exited).toBeNull(); // killed by a signal, not exited
+  /** The invariants after recovery: delivered to `holder` in `epoch`, once per agent, loads equal to assignments. */
+  const settled = async (taskId: string, holder: string, epoch: number, perAgent: Record<string, number>, loads: Record<string, number>) => {
+    await waitFor(async () => (await ledgerState(taskId))?.state === 'delivered', 60_000, 100);
+    expect(await ledgerState(taskId)).toMatchObject({ state: 'delivered', agentId: holder, epoch });
+    expect(await record(taskId)).toMatchObject({ status: 'assigned', agentId: holder, epoch });
+    for (const [agentId, count] of Object.entries(perAgent)) expect(await deliveries(agentId)).toBe(count);
+    const currentLoads = async () => Object.fromEntries(await Promise.all(Object.keys(loads).map(async (id) => [id, (await ask<{ currentLoad: number }>('agent.get', { agentId: id })).currentLoad])));
+    await waitFor(async () => JSON.stringify(await currentLoads()) === JSON.stringify(loads), 20_000, 200);
+    expect(await currentLoads()).toEqual(loads);
+  };
+  const crashed = async (registry: ChildService, point: CrashPoint) => {
+    expect(await registry.exited).toBeNull(); // killed by a signal
+    expect(registry.logs.some((l) => l.crashPoint === point)).toBe(true);
   };
 
   beforeAll(async () => {
     nc = await testConnection();
-    nats = await NatsConnectionService.connect({ url: env.NATS_URL, name: 'registry-kill-test', subjects });
     ledger = await startLedger(serviceEnv(prefix));
-    subscriptions.push(
-      nc.subscribe(subjects.event('handoffCompleted'), {
-        callback: (_err, msg) => completed.push((JSON.parse(decoder.decode(msg.data)) as EventEnvelope<Completed>).data),
-      }),
-    );
-    await startRegistry();
+    heartbeats = setInterval(() => {
+      for (const agentId of live) void ask('agent.heartbeat', { agentId }, 1000).catch(() => undefined);
+    }, 300);
+    // The buckets exist once a registry has started; bind to them then.
+    const first = await startRegistry();
+    handoffs = await (await nc.jetstream()).views.kv(registryBuckets(prefix).handoffs, { bindOnly: true });
+    first.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
   });
 
   afterAll(async () => {
-    registry?.kill('SIGKILL');
-    await registry?.exited;
+    clearInterval(heartbeats);
+    for (const r of registries) r.kill('SIGKILL');
+    await Promise.all([...registries].map((r) => r.exited));
     for (const s of subscriptions) s.unsubscribe();
     await Promise.allSettled(ledger.map((s) => s.close()));
-    const db = await mongoose.createConnection(mongoUrl!, { dbName: databaseName(prefix, 'registry') }).asPromise();
-    await db.dropDatabase();
-    await db.close();
+    await KvRegistryStore.destroy(await nc.jetstream(), prefix);
     await deleteStreams(nc, subjects);
-    await nats.drain();
     await nc.drain();
   });
 
-  it('killed while agents bid: the next registry process negotiates the task again and assigns it once', async () => {
-    await ask('agent.register', agent('kb-agent', 'kill-bid-cap'));
-    const invited = new Promise<string>((resolve) =>
-      listen('kb-agent', 'bid', { bid: true, confidence: 1 }, (msg) => resolve((JSON.parse(decoder.decode(msg.data)) as { negotiationId: string }).negotiationId)),
-    );
-    subscriptions.push(nc.subscribe(subjects.agent('kb-agent', 'award'), { callback: (_e, msg) => msg.respond(encoder.encode(JSON.stringify({ accepted: true }))) }));
-    await submit(task('kb-task', 'kill-bid-cap'));
-    const firstNegotiation = await invited;
-    await killRegistry();
-    // Nothing was claimed before the kill.
-    expect((await requestJson<{ value: string | null }>(nc, subjects.request('consensus', 'read'), { key: 'handoff/task/kb-task/assignee' })).value).toBeNull();
-
-    await startRegistry();
-    const done = await completedFor('kb-task');
-    expect(done.selectedAgent).toBe('kb-agent');
-    expect(await assignmentCounts()).toEqual({ [`${prefix}.tasks.assigned.kb-agent`]: 1 });
-    const assignment = await lastAssignment('kb-agent');
-    expect(assignment).toMatchObject({ taskId: 'kb-task', agentId: 'kb-agent' });
-    expect(assignment.negotiationId).not.toBe(firstNegotiation);
-    expect((await requestJson<{ value: string | null }>(nc, subjects.request('consensus', 'read'), { key: 'handoff/task/kb-task/assignee' })).value).toBe('kb-agent');
-    expect(await ask('agent.get', { agentId: 'kb-agent' })).toMatchObject({ currentLoad: 1 });
+  const negotiationPoints = CRASH_POINTS.filter((p) => p.startsWith('negotiation.') || p.startsWith('handoff.'));
+  it.each(negotiationPoints)('killed at %s while placing a submitted task: the next process delivers it once', async (point) => {
+    const cap = `cap-${point.replace(/\W/g, '-')}`;
+    const [a, b] = [`${cap}-a`, `${cap}-b`];
+    const crashing = await startRegistry({ OSSA_CRASH_AT: point });
+    await register(agent(a, cap));
+    await register(agent(b, cap, 0.2));
+    await submit(task(`t-${cap}`, cap));
+    await crashed(crashing, point);
+    const next = await startRegistry();
+    await settled(`t-${cap}`, a, 1, { [a]: 1, [b]: 0 }, { [a]: 1, [b]: 0 });
+    next.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
   });
 
-  it('killed at the award, after its claim: the next registry process finishes that assignment, not another', async () => {
-    // Two capable agents: the one awarded first must keep the task even though the other bids too.
-    await ask('agent.register', agent('ka-first', 'kill-award-cap'));
-    await ask('agent.register', { ...agent('ka-second', 'kill-award-cap'), trustScore: 0.1 });
-    for (const id of ['ka-first', 'ka-second']) {
-      subscriptions.push(nc.subscribe(subjects.agent(id, 'bid'), { callback: (_e, msg) => msg.respond(encoder.encode(JSON.stringify({ bid: true, confidence: 1 }))) }));
-    }
-    const awarded = new Promise<string>((resolve) =>
-      listen('ka-first', 'award', { accepted: true }, (msg) => resolve((JSON.parse(decoder.decode(msg.data)) as { agentId: string }).agentId)),
-    );
-    subscriptions.push(nc.subscribe(subjects.agent('ka-second', 'award'), { callback: (_e, msg) => msg.respond(encoder.encode(JSON.stringify({ accepted: true }))) }));
-    await submit(task('ka-task', 'kill-award-cap'));
-    expect(await awarded).toBe('ka-first');
-    await killRegistry();
-    // The claim was committed before the award; nothing was delivered yet.
-    expect((await requestJson<{ value: string | null }>(nc, subjects.request('consensus', 'read'), { key: 'handoff/task/ka-task/assignee' })).value).toBe('ka-first');
-    const before = await assignmentCounts();
-    expect(before[`${prefix}.tasks.assigned.ka-first`]).toBeUndefined();
-    expect(before[`${prefix}.tasks.assigned.ka-second`]).toBeUndefined();
+  it.each(['complete.ledger', 'complete.stored'] as const)('killed at %s: the agent’s retried completion finishes it', async (point) => {
+    const cap = `cap-${point.replace(/\W/g, '-')}`;
+    const a = `${cap}-a`;
+    const crashing = await startRegistry({ OSSA_CRASH_AT: point });
+    await register(agent(a, cap));
+    await submit(task(`t-${cap}`, cap));
+    await settled(`t-${cap}`, a, 1, { [a]: 1 }, { [a]: 1 });
+    await expect(ask('task.complete', { taskId: `t-${cap}`, agentId: a }, 3000)).rejects.toThrow();
+    await crashed(crashing, point);
+    const next = await startRegistry();
+    expect(await ask('task.complete', { taskId: `t-${cap}`, agentId: a })).toMatchObject({ status: 'completed', currentLoad: 0 });
+    expect(await ledgerState(`t-${cap}`)).toMatchObject({ state: 'completed', agentId: a, epoch: 1 });
+    expect(await record(`t-${cap}`)).toMatchObject({ status: 'completed' });
+    expect(await ask('agent.get', { agentId: a })).toMatchObject({ currentLoad: 0 });
+    next.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+  });
 
-    await startRegistry();
-    const done = await completedFor('ka-task');
-    expect(done.selectedAgent).toBe('ka-first');
-    const after = await assignmentCounts();
-    expect(after[`${prefix}.tasks.assigned.ka-first`]).toBe(1);
-    expect(after[`${prefix}.tasks.assigned.ka-second`]).toBeUndefined();
-    expect(await lastAssignment('ka-first')).toMatchObject({ taskId: 'ka-task', agentId: 'ka-first' });
-    expect(completed.filter((c) => c.taskId === 'ka-task')).toHaveLength(1);
-    expect(await ask('agent.get', { agentId: 'ka-first' })).toMatchObject({ currentLoad: 1 });
-    expect(await ask('agent.get', { agentId: 'ka-second' })).toMatchObject({ currentLoad: 0 });
+  it.each(['failover.agent-failed', 'failover.reassigned', 'failover.waiting'] as const)('killed at %s: the next process finishes the failover', async (point) => {
+    const cap = `cap-${point.replace(/\W/g, '-')}`;
+    const [a, b] = [`${cap}-a`, `${cap}-b`];
+    const crashing = await startRegistry({ OSSA_CRASH_AT: point });
+    await register(agent(a, cap));
+    await submit(task(`t-${cap}`, cap));
+    await settled(`t-${cap}`, a, 1, { [a]: 1 }, { [a]: 1 });
+    await register(agent(b, cap));
+    live.delete(a); // a goes silent: the sweep marks it failed and hands its task to b
+    await crashed(crashing, point);
+    const next = await startRegistry();
+    await settled(`t-${cap}`, b, 2, { [a]: 1, [b]: 1 }, { [a]: 0, [b]: 1 });
+    expect(await ask('agent.get', { agentId: a })).toMatchObject({ state: 'failed' });
+    next.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+  });
+
+  it('two registry processes negotiating one task at once deliver it once', async () => {
+    const cap = 'cap-two-instances';
+    const agents = [0, 1, 2].map((i) => `${cap}-${i}`);
+    const [r1, r2] = await Promise.all([startRegistry(), startRegistry()]);
+    for (const id of agents) await register(agent(id, cap));
+    // Each bid invitation comes from one registry process's connection: its reply inbox tells which.
+    const inviters = new Set<string>();
+    let awards = 0;
+    for (const id of agents) {
+      subscriptions.push(
+        nc.subscribe(subjects.agent(id, 'bid'), {
+          callback: (_e, msg: Msg) => {
+            inviters.add(msg.reply!.split('.').slice(0, 2).join('.'));
+            msg.respond(encoder.encode(JSON.stringify({ bid: true, confidence: 1 })));
+          },
+        }),
+        // Slow awards keep the negotiations in flight together.
+        nc.subscribe(subjects.agent(id, 'award'), {
+          callback: (_e, msg: Msg) => {
+            awards++;
+            setTimeout(() => msg.respond(encoder.encode(JSON.stringify({ accepted: true }))), 300);
+          },
+        }),
+      );
+    }
+    // 20 requests through the queue group: both processes get some (all to one: p = 2^-19).
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ask<{ selectedAgent: string; status: string }>('handoff.initiate', task('t-two', cap))));
+    expect(inviters.size).toBe(2);
+    const holder = answers[0].selectedAgent;
+    expect(answers.every((x) => x.selectedAgent === holder)).toBe(true);
+    expect(answers.filter((x) => x.status === 'assigned')).toHaveLength(1);
+    const expected = Object.fromEntries(agents.map((id) => [id, id === holder ? 1 : 0]));
+    await settled('t-two', holder, 1, expected, expected);
+    expect(awards).toBe(1);
+    for (const r of [r1, r2]) r.kill('SIGTERM');
+    expect(await Promise.all([r1.exited, r2.exited])).toEqual([0, 0]);
+  });
+
+  it('a negotiation longer than ack_wait keeps its message (working()): one award, one delivery', async () => {
+    const cap = 'cap-long-award';
+    const a = `${cap}-a`;
+    const [r1, r2] = await Promise.all([startRegistry({ AWARD_TIMEOUT_MS: '8000', CLAIM_STALE_MS: '20000' }), startRegistry({ AWARD_TIMEOUT_MS: '8000', CLAIM_STALE_MS: '20000' })]);
+    await register(agent(a, cap));
+    let awards = 0;
+    subscriptions.push(
+      nc.subscribe(subjects.agent(a, 'award'), {
+        callback: (_e, msg: Msg) => {
+          awards++;
+          // Three times the 2 s ack_wait: without working() the submission would go to the other instance.
+          setTimeout(() => msg.respond(encoder.encode(JSON.stringify({ accepted: true }))), 6000);
+        },
+      }),
+    );
+    const redelivered = async () => (await (await nc.jetstreamManager()).consumers.info(subjects.streams.tasks, 'registry-handoff')).num_redelivered;
+    const before = await redelivered();
+    await submit(task('t-long', cap));
+    await settled('t-long', a, 1, { [a]: 1 }, { [a]: 1 });
+    expect(await redelivered()).toBe(before);
+    expect(awards).toBe(1);
+    for (const r of [r1, r2]) r.kill('SIGTERM');
+    expect(await Promise.all([r1.exited, r2.exited])).toEqual([0, 0]);
+  });
+
+  it('SIGTERM with negotiations in flight: they finish or are taken up by the next process, each task once', async () => {
+    const cap = 'cap-sigterm';
+    const agents = [0, 1, 2, 3].map((i) => `${cap}-${i}`);
+    const stopping = await startRegistry();
+    for (const id of agents) {
+      await register(agent(id, cap));
+      subscriptions.push(nc.subscribe(subjects.agent(id, 'award'), { callback: (_e, msg: Msg) => setTimeout(() => msg.respond(encoder.encode(JSON.stringify({ accepted: true }))), 200) }));
+    }
+    const ids = Array.from({ length: 12 }, (_, i) => `t-sigterm-${i}`);
+    for (const id of ids) await submit(task(id, cap));
+    await waitFor(async () => (await ledgerState(ids[0])) !== null, 20_000, 20);
+    stopping.kill('SIGTERM');
+    expect(await stopping.exited).toBe(0);
+    const next = await startRegistry();
+    await waitFor(async () => (await Promise.all(ids.map(ledgerState))).every((s) => s?.state === 'delivered'), 60_000, 200);
+    const states = await Promise.all(ids.map(ledgerState));
+    const perAgent = Object.fromEntries(agents.map((id) => [id, states.filter((s) => s!.agentId === id).length]));
+    for (const id of agents) expect(await deliveries(id)).toBe(perAgent[id]);
+    // One delivery per task in all (a claim released because its agent filled up delivered nothing).
+    const counts = await Promise.all(agents.map(deliveries));
+    expect(counts.reduce((x, y) => x + y, 0)).toBe(ids.length);
+    await waitFor(async () => (await Promise.all(agents.map((id) => ask<{ currentLoad: number }>('agent.get', { agentId: id })))).every((x, i) => x.currentLoad === perAgent[agents[i]]), 20_000, 200);
+    next.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
   });
 });
