@@ -1,15 +1,17 @@
 // npm run bench:handoff — agent registration rate over NATS, then handoff latency (p50/p99, ledger commit
 // included) at a paced task rate with 10,000 agents registered. Deployed as in production: the registry is
-// its own process (memory store; BENCH_MONGO=1: MongoDB store), the ledger three consensus replica
+// its own process (JetStream key-value store; BENCH_MONGO=1: MongoDB store), the ledger three consensus replica
 // processes with file logs (BENCH_LEDGER_LOG=memory: in-memory logs), this process only generates load.
 // Writes bench/results/handoff.json. Sizes: BENCH_AGENTS (100000), BENCH_HANDOFF_AGENTS (10000),
-// BENCH_RATES (50,150,1000 tasks/s, one paced phase each), BENCH_SECONDS (5), BENCH_BATCH (500 agents per batch registration).
+// BENCH_RATES (50,150,1000 tasks/s, one paced phase each), BENCH_SECONDS (5), BENCH_BATCH (500 agents per batch registration),
+// BENCH_DIRECTORY_FEED (watch: the directory follows the KV watch; announce: core NATS announcements).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { subjectsFor } from '@ossa/contracts';
 import { spawnService, startTestServers, type ChildService } from '@ossa/testing';
+import { KvRegistryStore } from '../services/registry/src/agents/kv-registry.store';
 import { percentile } from './bench-support';
 
 const encoder = new TextEncoder();
@@ -132,7 +134,8 @@ async function main(): Promise<void> {
   const servers = await startTestServers();
   const useMongo = process.env.BENCH_MONGO === '1' && servers.mongoUrl;
   const nc = await connect({ servers: servers.natsUrl });
-  const results: Record<string, unknown> = { store: useMongo ? 'mongodb' : 'memory', ledgerLog };
+  const directoryFeed = process.env.BENCH_DIRECTORY_FEED === 'announce' ? 'announce' : 'watch';
+  const results: Record<string, unknown> = { store: useMongo ? 'mongodb' : 'jetstream-kv', directoryFeed, ledgerLog };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossa-bench-handoff-'));
   const start = async (prefix: string): Promise<ChildService[]> => {
     const env: Record<string, string> = {
@@ -154,6 +157,7 @@ async function main(): Promise<void> {
       REGISTRY_MAX_AGENTS: String(Math.max(total, handoffAgents) + 10),
       BID_WINDOW_MS: '50',
       MAX_BIDDERS: '3',
+      DIRECTORY_FEED: directoryFeed,
       ...(useMongo ? { MONGO_URL: servers.mongoUrl! } : {}),
     });
     spawned.push(...replicas, registry);
@@ -175,6 +179,7 @@ async function main(): Promise<void> {
     await Promise.all(running.map((c) => c.exited));
     const jsm = await nc.jetstreamManager();
     for (const name of Object.values(subjectsFor(prefix).streams)) await jsm.streams.delete(name).catch(() => undefined);
+    await KvRegistryStore.destroy(nc.jetstream(), prefix);
   };
 
   // 1. Registration rate: one agent per request, then in batches.

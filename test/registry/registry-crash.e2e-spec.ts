@@ -15,7 +15,6 @@ import { decodeHandoffState, handoffLedgerKey, type HandoffLedgerValue } from '.
 jest.setTimeout(600_000);
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const sla = { responseTimeMs: 1000, availabilityPercent: 99.9, throughputPerSecond: 100, errorRatePercent: 0.1, recoveryTimeMs: 5000 };
 
 function agent(id: string, capability: string, trustScore = 0.9) {

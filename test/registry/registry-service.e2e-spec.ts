@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { NatsConnection } from 'nats';
 import { HandoffRequestDto, subjectsFor, validateDto, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
@@ -11,6 +11,7 @@ import type { RegistryStore } from '../../services/registry/src/agents/agent.rec
 import { registryService } from '../../services/registry/src/definition';
 import { HandoffService } from '../../services/registry/src/handoff/handoff.service';
 import { REGISTRY_STORE } from '../../services/registry/src/registry.tokens';
+import { encodeHandoffState, handoffLedgerKey } from '../../services/registry/src/handoff/handoff-state';
 
 jest.setTimeout(120_000);
 
@@ -134,8 +135,9 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     const page1 = await ask<{ agents: { id: string }[]; nextCursor: string | null }>('agent.list', { limit: 2 });
     const page2 = await ask<{ agents: { id: string }[]; nextCursor: string | null }>('agent.list', { limit: 2, cursor: page1.nextCursor });
     expect([...page1.agents, ...page2.agents].map((a) => a.id)).toEqual(expect.arrayContaining(['lst-1', 'lst-2', 'lst-3']));
+    // The agent reports its state; its load is the registry's count of its assignments, whatever it reports.
     const beat = await ask<{ state: string; currentLoad: number }>('agent.heartbeat', { agentId: 'lst-3', currentLoad: 4, state: 'busy' });
-    expect(beat).toMatchObject({ state: 'busy', currentLoad: 4 });
+    expect(beat).toMatchObject({ state: 'busy', currentLoad: 0 });
     expect(await deregister('lst-3')).toEqual({ agentId: 'lst-3', removed: true });
     expect(((await ask('agent.get', { agentId: 'lst-3' })) as ErrorEnvelope).error.code).toBe('NOT_FOUND');
     for (const id of ['lst-1', 'lst-2']) await deregister(id);
@@ -234,7 +236,8 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     const missing = (await ask('handoff.initiate', task('nobody', 'quantum-annealing'))) as ErrorEnvelope;
     expect(missing.error.code).toBe('NOT_FOUND');
     expect(missing.error.message).toContain('quantum-annealing');
-    await register(agent('full-1', { currentLoad: 2, maxLoad: 2 }, 'scarce'));
+    // Registration never sets the load (the registry counts it): an agent that takes nothing has maxLoad 0.
+    await register(agent('full-1', { currentLoad: 2, maxLoad: 0 }, 'scarce'));
     const full = (await ask('handoff.initiate', task('too-much', 'scarce'))) as ErrorEnvelope;
     expect(full.error).toMatchObject({ code: 'AGENT_CAPACITY_EXCEEDED', message: 'Agent capacity exceeded' });
   });
@@ -276,8 +279,8 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     const directories = instances.map((i) => i.app.get(AgentDirectory));
     await register(agent('dir-1', {}, 'dir-cap'));
     await waitFor(() => directories.every((d) => d.get('dir-1')?.state === 'available'));
-    await ask('agent.heartbeat', { agentId: 'dir-1', state: 'busy', currentLoad: 3 });
-    await waitFor(() => directories.every((d) => d.get('dir-1')?.state === 'busy' && d.get('dir-1')?.currentLoad === 3));
+    await ask('agent.heartbeat', { agentId: 'dir-1', state: 'busy' });
+    await waitFor(() => directories.every((d) => d.get('dir-1')?.state === 'busy'));
     await deregister('dir-1');
     await waitFor(() => directories.every((d) => d.get('dir-1') === undefined));
     // A change no instance announced (written to the store behind their backs) is picked up by the next resync.
@@ -380,8 +383,9 @@ describeMongo('registry service over NATS with MongoDB state', () => {
   it('finishes an assignment a crashed registry claimed in the ledger but never recorded', async () => {
     await register(agent('crash-a', { trustScore: 0.5 }, 'crash-cap'));
     await register(agent('crash-b', { trustScore: 1 }, 'crash-cap'));
-    // What a registry killed between its ledger claim and its handoff record leaves behind.
-    const claim = await requestJson<{ result: { applied: boolean } }>(nc, subjects.request('consensus', 'propose'), { op: 'cas', key: 'handoff/task/crash-task/assignee', value: 'crash-a' });
+    // What a registry killed between its ledger claim and its handoff record leaves behind: a claim a minute old.
+    const stale = encodeHandoffState({ state: 'claimed', epoch: 1, agentId: 'crash-a', negotiationId: randomUUID(), at: Date.now() - 60_000 });
+    const claim = await requestJson<{ result: { applied: boolean } }>(nc, subjects.request('consensus', 'propose'), { op: 'cas', key: handoffLedgerKey('crash-task'), value: stale });
     expect(claim.result.applied).toBe(true);
     const reply = await ask<Negotiation>('handoff.initiate', task('crash-task', 'crash-cap'));
     // crash-b scores higher, but the ledger already names crash-a: the task stays there and is finished.

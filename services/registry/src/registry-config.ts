@@ -1,4 +1,4 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { loadConfig } from '@ossa/runtime';
 
 /** Registry settings on top of the shared service settings. */
@@ -20,6 +20,11 @@ export class RegistryConfig {
   @IsInt() @Min(1000) @Max(3_600_000) TASK_ACK_WAIT_MS!: number;
   /** A claim in the ledger older than this (its negotiation stopped or died) is taken over by another negotiation of the task. */
   @IsInt() @Min(100) @Max(3_600_000) CLAIM_STALE_MS!: number;
+  /**
+   * How each instance's directory learns of changes made by others: `watch` (the key-value store's watch,
+   * when that store is in use) or `announce` (core NATS announcements plus a periodic resync; always with MongoDB).
+   */
+  @IsIn(['watch', 'announce']) DIRECTORY_FEED!: 'watch' | 'announce';
   /** Each instance re-reads every agent from the store this often, to repair changes it missed. */
   @IsInt() @Min(1000) @Max(86_400_000) DIRECTORY_RESYNC_MS!: number;
 }
@@ -35,6 +40,7 @@ const KEYS: Record<keyof RegistryConfig, string> = {
   DIRECTORY_RESYNC_MS: '60000',
   TASK_ACK_WAIT_MS: '10000',
   CLAIM_STALE_MS: '10000',
+  DIRECTORY_FEED: 'watch',
 };
 
 export function loadRegistryConfig(env: Record<string, string | undefined>): RegistryConfig {

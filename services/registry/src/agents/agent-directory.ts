@@ -29,6 +29,8 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   private resyncTimer?: NodeJS.Timeout;
   private resyncing?: Promise<void>;
   private stopReconnectWatch?: () => void;
+  /** Fed by the store's own watch (key-value store): nothing to announce, nothing to resync. */
+  private watched = false;
   /** Changes applied while a reload reads the store (null: removed), replayed on what it read. */
   private changesDuringReload?: Map<string, AgentRecord | null>;
 
@@ -48,6 +50,11 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   async onModuleInit(): Promise<void> {
     // A store in this process's memory is seen by this instance only: nothing to announce or repair.
     if (!this.store.durable) return this.reload();
+    if (this.store.onAgentChange && this.config.DIRECTORY_FEED === 'watch') {
+      this.watched = true;
+      this.store.onAgentChange((change) => ('removed' in change ? this.forget(change.removed) : this.apply(change.agent)));
+      return this.reload();
+    }
     const own = this.subject(this.origin);
     this.subscription = this.nats.nc.subscribe(this.subject('*'), {
       callback: (err, msg) => {
@@ -124,7 +131,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private announce(change: DirectoryChange): void {
-    if (!this.store.durable) return;
+    if (!this.store.durable || this.watched) return;
     try {
       this.nats.nc.publish(this.subject(this.origin), encoder.encode(JSON.stringify(change)));
     } catch (err) {

@@ -104,5 +104,7 @@ export interface RegistryStore {
   waitingHandoffs(limit: number): Promise<HandoffRecord[]>;
   /** Records in status assigned, counted per agent: the loads the agents' counters must equal. */
   assignedCounts(): Promise<Map<string, number>>;
+  /** Stores that watch their own storage (the key-value store) call this with every agent change, from any instance. */
+  onAgentChange?(listener: (change: { agent: AgentRecord } | { removed: string }) => void): void;
   close(): Promise<void>;
 }

@@ -40,9 +40,12 @@ export class FailoverService {
   /** One pass of every step; a failure of one agent or task is logged and the pass goes on. Never rejects. */
   async sweep(): Promise<void> {
     await this.guard('mark silent agents failed', () => this.markSilent());
-    await this.guard('move tasks off failed agents', () => this.moveOffLostAgents());
+    // One count of the assignments serves both steps (an aggregate on MongoDB).
+    let counts: Map<string, number> | undefined;
+    await this.guard('count assignments', async () => void (counts = await this.store.assignedCounts()));
+    if (counts) await this.guard('move tasks off failed agents', () => this.moveOffLostAgents(counts!));
     await this.guard('negotiate waiting tasks', () => this.retryWaiting());
-    await this.guard('reconcile loads', () => this.reconcileLoads());
+    if (counts) await this.guard('reconcile loads', () => this.reconcileLoads(counts!));
   }
 
   /** Deregistration: the agent's tasks are moved at once (the sweep finishes it if this process stops). */
@@ -77,8 +80,8 @@ export class FailoverService {
   }
 
   /** Agents with assigned records that are failed or no longer registered. */
-  private async moveOffLostAgents(): Promise<void> {
-    for (const agentId of (await this.store.assignedCounts()).keys()) {
+  private async moveOffLostAgents(counts: Map<string, number>): Promise<void> {
+    for (const agentId of counts.keys()) {
       const agent = this.directory.get(agentId) ?? (await this.store.getAgent(agentId));
       if (agent && agent.state !== 'failed') continue;
       try {
@@ -147,8 +150,7 @@ export class FailoverService {
     return { reassigned, waiting, expired: plan.expired.map((t) => t.id) };
   }
 
-  private async reconcileLoads(): Promise<void> {
-    const counts = await this.store.assignedCounts();
+  private async reconcileLoads(counts: Map<string, number>): Promise<void> {
     const seen = new Set<string>();
     const check = async (agentId: string, load: number) => {
       const count = counts.get(agentId) ?? 0;

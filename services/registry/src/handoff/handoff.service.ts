@@ -243,7 +243,7 @@ export class HandoffService {
       return this.settle(task, released.known, negotiationId, options);
     }
     crashPoint('handoff.awarded');
-    const previous = await this.store.getHandoff(task.id);
+    const previous = epoch > 1 ? await this.store.getHandoff(task.id) : null;
     const stored = await this.store.recordHandoff(this.newRecord(task, agentId, negotiationId, epoch, previous));
     const recorded = stored ? await this.step(task.id, claimed, this.transition(claimed, 'recorded', negotiationId)) : { applied: false as const, known: await this.read(task.id) };
     if (!recorded.applied) {
