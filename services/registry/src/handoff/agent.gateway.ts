@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AGENT_TOKEN_PATTERN, type BidInvitation, type HandoffRequestDto } from '@ossa/contracts';
+import type { BidInvitation, HandoffRequestDto } from '@ossa/contracts';
 import { NatsConnectionService } from '@ossa/messaging';
 import { award, collectBids, ListenerMemory, type BidOutcome } from './bidding';
 
@@ -32,7 +32,7 @@ export class NatsAgentGateway implements AgentGateway {
   }
 
   async deliver(agentId: string, assignment: { negotiationId: string; taskId: string; agentId: string; epoch: number; task: HandoffRequestDto }, messageId: string): Promise<void> {
-    if (!AGENT_TOKEN_PATTERN.test(agentId)) throw new Error(`agent id "${agentId}" cannot be a subject token`);
-    await this.nats.js.publish(`${this.nats.subjects.prefix}.tasks.assigned.${agentId}`, encoder.encode(JSON.stringify(assignment)), { msgID: messageId });
+    // tasksAssigned checks the agent id as a subject token.
+    await this.nats.js.publish(this.nats.subjects.tasksAssigned(agentId), encoder.encode(JSON.stringify(assignment)), { msgID: messageId });
   }
 }
