@@ -24,8 +24,8 @@ const WAITING_PER_SWEEP = 200;
  */
 @Injectable()
 export class FailoverService {
-  /** Mismatches seen by the last sweep (`id:load:count`): one seen again is not an assignment in flight. */
-  private suspects = new Set<string>();
+  /** Mismatches (`id:load:count`) and when each was first seen: one that lasts is not an assignment in flight. */
+  private suspects = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
 
   constructor(
@@ -151,13 +151,16 @@ export class FailoverService {
   }
 
   private async reconcileLoads(counts: Map<string, number>): Promise<void> {
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
+    const now = Date.now();
     const check = async (agentId: string, load: number) => {
       const count = counts.get(agentId) ?? 0;
       if (load === count) return;
       const key = `${agentId}:${load}:${count}`;
-      seen.add(key);
-      if (!this.suspects.has(key)) return;
+      const since = this.suspects.get(key) ?? now;
+      seen.set(key, since);
+      // Seen in an earlier sweep, and for at least a second: longer than any step between a load change and its record.
+      if (since === now || now - since < 1000) return;
       const fixed = await this.store.setLoad(agentId, load, count);
       if (fixed) {
         this.directory.changed(fixed);

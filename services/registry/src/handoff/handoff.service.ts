@@ -49,7 +49,7 @@ interface Known {
 }
 
 /** Where one attempt to assign a task left it. */
-type Attempt = { kind: 'assigned'; value: HandoffLedgerValue } | { kind: 'next'; known: Known } | { kind: 'settled'; value: HandoffLedgerValue } | { kind: 'claimable'; known: Known };
+type Attempt = { kind: 'assigned'; value: HandoffLedgerValue; from?: HandoffState | null } | { kind: 'next'; known: Known } | { kind: 'settled'; value: HandoffLedgerValue } | { kind: 'claimable'; known: Known };
 
 const NONE: Known = { raw: undefined, value: null };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,15 +89,9 @@ export class HandoffService {
   private async negotiateOnce(task: HandoffRequestDto, options: NegotiateOptions): Promise<NegotiationRecord> {
     const started = performance.now();
     const id = randomUUID();
-    // A task the store knows may have a state in the ledger already: read it first. Otherwise the claim's
-    // compare-and-set from "no value" finds out (and answers the value there) without a read.
+    // Believed new: the claim's compare-and-set from "no value" finds out otherwise, and answers the value
+    // there (a retry, a resubmission, a task waiting after failover) without a read first.
     let known = NONE;
-    if (await this.store.getHandoff(task.id)) {
-      const settled = await this.settle(task, await this.read(task.id), id, options);
-      if (settled.kind !== 'claimable') return this.answer(id, task.id, settled.value, [], 0, 'already_assigned', started);
-      known = settled.known;
-    }
-    const wasReassigned = known.value?.state === 'reassigned';
     const now = Date.now();
     const search = this.directory.findCandidates(task as unknown as HandoffTask, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
     if (search.outcome !== 'found') {
@@ -128,6 +122,7 @@ export class HandoffService {
         let attempt = await this.claim(task, agentId, id, known, options);
         if (attempt.kind === 'claimable') attempt = await this.claim(task, agentId, id, attempt.known, options);
         if (attempt.kind === 'assigned') {
+          const wasReassigned = attempt.from === 'reassigned';
           const status = wasReassigned ? 'reassigned' : 'assigned';
           const record = this.answer(id, task.id, attempt.value, seen, rounds, status, started);
           this.metrics.handoff(record.durationMs / 1000, rounds);
@@ -228,7 +223,8 @@ export class HandoffService {
     const claimed = await this.step(task.id, known, this.transition(known, 'claimed', negotiationId, agentId));
     if (!claimed.applied) return this.settle(task, claimed.known, negotiationId, options);
     crashPoint('handoff.claimed');
-    return this.proceed(task, claimed.known, negotiationId, options);
+    const attempt = await this.proceed(task, claimed.known, negotiationId, options);
+    return attempt.kind === 'assigned' ? { ...attempt, from: known.value?.state ?? null } : attempt;
   }
 
   /** From claimed: load, award, record, deliver. An agent that is full or refuses gives the claim back (released). */
