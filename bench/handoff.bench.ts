@@ -105,6 +105,25 @@ async function paced(nc: NatsConnection, subject: string, rate: number, seconds:
   };
 }
 
+/** Sum and count of each handoff step from the registry's /metrics (ossa_handoff_step_seconds). */
+async function stepTotals(metricsUrl: string): Promise<Map<string, { sum: number; count: number }>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const totals = new Map<string, { sum: number; count: number }>();
+  for (const m of text.matchAll(/^ossa_handoff_step_seconds_(sum|count)\{step="([^"]+)"\} ([0-9.e+-]+)$/gm)) {
+    const entry = totals.get(m[2]) ?? { sum: 0, count: 0 };
+    entry[m[1] as 'sum' | 'count'] = Number(m[3]);
+    totals.set(m[2], entry);
+  }
+  return totals;
+}
+
+/** Mean milliseconds per handoff of each step between two readings (steps a handoff repeats count each time). */
+function stepMeans(before: Map<string, { sum: number; count: number }>, after: Map<string, { sum: number; count: number }>, handoffs: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [step, { sum }] of after) out[step] = +((((sum - (before.get(step)?.sum ?? 0)) * 1000) / Math.max(1, handoffs)).toFixed(2));
+  return out;
+}
+
 /** Every process this bench started, stopped even when it fails. */
 const spawned: ChildService[] = [];
 
@@ -137,6 +156,7 @@ async function main(): Promise<void> {
   const directoryFeed = process.env.BENCH_DIRECTORY_FEED === 'announce' ? 'announce' : 'watch';
   const results: Record<string, unknown> = { store: useMongo ? 'mongodb' : 'jetstream-kv', directoryFeed, ledgerLog };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossa-bench-handoff-'));
+  let metricsUrl = '';
   const start = async (prefix: string): Promise<ChildService[]> => {
     const env: Record<string, string> = {
       NATS_URL: servers.natsUrl,
@@ -161,7 +181,7 @@ async function main(): Promise<void> {
       ...(useMongo ? { MONGO_URL: servers.mongoUrl! } : {}),
     });
     spawned.push(...replicas, registry);
-    await registry.waitForLog((l) => l.msg === 'started', 60_000);
+    metricsUrl = String((await registry.waitForLog((l) => l.msg === 'started', 60_000)).metrics);
     // The ledger is ready once a proposal commits.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -204,11 +224,14 @@ async function main(): Promise<void> {
   const phases: Record<string, unknown>[] = [];
   let next = 0;
   for (const offered of rates) {
+    const before = await stepTotals(metricsUrl);
     const phase = await paced(nc, subjects.request('registry', 'handoff.initiate'), offered, seconds, () => task(next++));
-    phases.push({ agents: handoffAgents, ...phase });
+    const steps = stepMeans(before, await stepTotals(metricsUrl), phase.tasks - phase.failures);
+    phases.push({ agents: handoffAgents, ...phase, stepMeansMs: steps });
     process.stdout.write(
       `handoff: ${handoffAgents} agents, offered ${offered}/s, achieved ${phase.achievedRate}/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms ` +
-        `(in the registry: p50 ${phase.servicePhase.p50Ms} ms, p99 ${phase.servicePhase.p99Ms} ms), failures ${phase.failures}\n`,
+        `(in the registry: p50 ${phase.servicePhase.p50Ms} ms, p99 ${phase.servicePhase.p99Ms} ms), failures ${phase.failures}\n` +
+        `  mean per handoff: ${Object.entries(steps).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`,
     );
   }
   results.handoff = phases;

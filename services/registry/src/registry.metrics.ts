@@ -10,6 +10,7 @@ export class RegistryMetrics {
   private readonly rounds: Histogram;
   private readonly failovers: Counter;
   private readonly failures: Counter<'reason'>;
+  private readonly steps: Histogram<'step'>;
 
   constructor(@Inject(MetricsRegistry) metrics: MetricsRegistry, @Inject(REGISTRY_STORE) store: RegistryStore) {
     const registers = [metrics.registry];
@@ -20,6 +21,13 @@ export class RegistryMetrics {
       registers,
     });
     this.rounds = new Histogram({ name: 'ossa_handoff_rounds', help: 'Bidding rounds per negotiation.', buckets: [1, 2, 3, 5, 10], registers });
+    this.steps = new Histogram({
+      name: 'ossa_handoff_step_seconds',
+      help: 'Time of each step of a handoff: candidate search, bids, the ledger steps (claim, recorded, delivered), load, award, record, publish, event.',
+      labelNames: ['step'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
     this.failovers = new Counter({ name: 'ossa_handoff_failovers_total', help: 'Tasks handed over again after their agent failed.', registers });
     this.failures = new Counter({ name: 'ossa_handoff_failures_total', help: 'Submitted tasks given up (handoffFailed), by reason.', labelNames: ['reason'], registers });
     new Gauge({
@@ -38,6 +46,20 @@ export class RegistryMetrics {
   handoff(seconds: number, rounds: number): void {
     this.latency.observe(seconds);
     this.rounds.observe(rounds);
+  }
+
+  /** Times `work` as one step of a handoff. */
+  async step<T>(step: string, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.stepTook(step, performance.now() - started);
+    }
+  }
+
+  stepTook(step: string, ms: number): void {
+    this.steps.observe({ step }, ms / 1000);
   }
 
   failover(): void {

@@ -161,6 +161,9 @@ export class FailoverService {
       seen.set(key, since);
       // Seen in an earlier sweep, and for at least a second: longer than any step between a load change and its record.
       if (since === now || now - since < 1000) return;
+      // Confirmed on fresh reads (the sweep's count may be older than the load it is compared with).
+      const [stored, assigned] = await Promise.all([this.store.getAgent(agentId), this.store.handoffsOf(agentId)]);
+      if (!stored || stored.currentLoad !== load || assigned.length !== count) return;
       const fixed = await this.store.setLoad(agentId, load, count);
       if (fixed) {
         this.directory.changed(fixed);

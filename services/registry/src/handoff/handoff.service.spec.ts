@@ -62,7 +62,7 @@ async function setup(env: Record<string, string> = {}) {
   } as unknown as LedgerClient;
   const events: { type: string; id?: string }[] = [];
   const publisher = { publish: async (type: string, _data: unknown, o: { id?: string } = {}) => void events.push({ type, id: o.id }) } as unknown as EventPublisher;
-  const metrics = { handoff() {}, failover() {}, failed() {} } as unknown as RegistryMetrics;
+  const metrics = { handoff() {}, failover() {}, failed() {}, stepTook() {}, step: <T>(_s: string, work: () => Promise<T>) => work() } as unknown as RegistryMetrics;
   const directory = new AgentDirectory(store, config, {} as NatsConnectionService, silent);
   const gateway = new ScriptedGateway();
   const handoff = new HandoffService(store, directory, gateway, config, ledgerClient, publisher, metrics, silent);

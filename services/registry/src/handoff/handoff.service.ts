@@ -93,6 +93,7 @@ export class HandoffService {
     // there (a retry, a resubmission, a task waiting after failover) without a read first.
     let known = NONE;
     const now = Date.now();
+    const searchStarted = performance.now();
     const search = this.directory.findCandidates(task as unknown as HandoffTask, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
     if (search.outcome !== 'found') {
       // Nobody can take it now; but it may be assigned already (a retry after the record was lost).
@@ -103,12 +104,13 @@ export class HandoffService {
       throw this.noCandidate(search);
     }
     const ranked = scoreAndRank(task as unknown as HandoffTask, search.candidates, now);
+    this.metrics.stepTook('search', performance.now() - searchStarted);
     const seen: NegotiationRecord['candidates'] = [];
     let rounds = 0;
     for (let offset = 0; offset < ranked.length; offset += this.config.MAX_BIDDERS) {
       rounds++;
       const round = ranked.slice(offset, offset + this.config.MAX_BIDDERS);
-      const bids = await this.agents.collectBids(round.map((c) => c.agentId), { negotiationId: id, taskId: task.id, task, bidWindowMs: this.config.BID_WINDOW_MS }, this.config.BID_WINDOW_MS);
+      const bids = await this.metrics.step('bids', () => this.agents.collectBids(round.map((c) => c.agentId), { negotiationId: id, taskId: task.id, task, bidWindowMs: this.config.BID_WINDOW_MS }, this.config.BID_WINDOW_MS));
       crashPoint('negotiation.bids-collected');
       const byAgent = new Map(bids.map((b) => [b.agentId, b]));
       for (const c of round) seen.push({ agentId: c.agentId, score: c.score, breakdown: c.breakdown, bid: byAgent.get(c.agentId)?.kind });
@@ -127,7 +129,7 @@ export class HandoffService {
           const record = this.answer(id, task.id, attempt.value, seen, rounds, status, started);
           this.metrics.handoff(record.durationMs / 1000, rounds);
           if (wasReassigned) this.metrics.failover();
-          await this.events.publish(EVENT_NAMES.handoffCompleted, record, { id: completedEventId(task.id, attempt.value.epoch) });
+          await this.metrics.step('event', () => this.events.publish(EVENT_NAMES.handoffCompleted, record, { id: completedEventId(task.id, attempt.value.epoch) }));
           return record;
         }
         if (attempt.kind === 'settled') return this.answer(id, task.id, attempt.value, seen, rounds, 'already_assigned', started);
@@ -167,7 +169,7 @@ export class HandoffService {
   /** One compare-and-set step; the value there now when it did not apply. */
   private async step(taskId: string, from: Known, to: HandoffLedgerValue): Promise<{ applied: true; known: Known } | { applied: false; known: Known }> {
     const raw = encodeHandoffState(to);
-    const reply = await this.ledger.compareAndSet(handoffLedgerKey(taskId), from.raw, raw);
+    const reply = await this.metrics.step(`ledger ${to.state}`, () => this.ledger.compareAndSet(handoffLedgerKey(taskId), from.raw, raw));
     if (!reply) throw noLedger();
     if (reply.applied) return { applied: true, known: { raw, value: to } };
     return { applied: false, known: this.known(taskId, reply.value) };
@@ -230,9 +232,9 @@ export class HandoffService {
   /** From claimed: load, award, record, deliver. An agent that is full or refuses gives the claim back (released). */
   private async proceed(task: HandoffRequestDto, claimed: Known, negotiationId: string, options: NegotiateOptions): Promise<Attempt> {
     const { agentId, epoch } = claimed.value!;
-    const loaded = await this.adjustLoad(agentId, 1);
+    const loaded = await this.metrics.step('load', () => this.adjustLoad(agentId, 1));
     crashPoint('handoff.loaded');
-    if (!loaded || !(await this.agents.award(agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS))) {
+    if (!loaded || !(await this.metrics.step('award', () => this.agents.award(agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS)))) {
       if (loaded) await this.adjustLoad(agentId, -1);
       const released = await this.step(task.id, claimed, this.transition(claimed, 'released', negotiationId));
       if (released.applied) return { kind: 'next', known: released.known };
@@ -240,7 +242,7 @@ export class HandoffService {
     }
     crashPoint('handoff.awarded');
     const previous = epoch > 1 ? await this.store.getHandoff(task.id) : null;
-    const stored = await this.store.recordHandoff(this.newRecord(task, agentId, negotiationId, epoch, previous));
+    const stored = await this.metrics.step('record', () => this.store.recordHandoff(this.newRecord(task, agentId, negotiationId, epoch, previous)));
     const recorded = stored ? await this.step(task.id, claimed, this.transition(claimed, 'recorded', negotiationId)) : { applied: false as const, known: await this.read(task.id) };
     if (!recorded.applied) {
       // Taken over meanwhile (this negotiation was slower than CLAIM_STALE_MS): the other one counts the load.
@@ -264,7 +266,7 @@ export class HandoffService {
    */
   private async deliver(task: HandoffRequestDto, recorded: Known, negotiationId: string): Promise<Known> {
     const v = recorded.value!;
-    await this.agents.deliver(v.agentId, { negotiationId: v.negotiationId, taskId: task.id, agentId: v.agentId, epoch: v.epoch, task }, assignmentMessageId(task.id, v.epoch));
+    await this.metrics.step('publish', () => this.agents.deliver(v.agentId, { negotiationId: v.negotiationId, taskId: task.id, agentId: v.agentId, epoch: v.epoch, task }, assignmentMessageId(task.id, v.epoch)));
     crashPoint('handoff.published');
     const delivered = await this.step(task.id, recorded, this.transition(recorded, 'delivered', negotiationId));
     if (!delivered.applied) return delivered.known;
