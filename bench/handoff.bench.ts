@@ -109,10 +109,12 @@ async function paced(nc: NatsConnection, subject: string, rate: number, seconds:
 async function stepTotals(metricsUrl: string): Promise<Map<string, { sum: number; count: number }>> {
   const text = await (await fetch(metricsUrl)).text();
   const totals = new Map<string, { sum: number; count: number }>();
-  for (const m of text.matchAll(/^ossa_handoff_step_seconds_(sum|count)\{step="([^"]+)"\} ([0-9.e+-]+)$/gm)) {
-    const entry = totals.get(m[2]) ?? { sum: 0, count: 0 };
+  for (const m of text.matchAll(/^ossa_handoff_step_seconds_(sum|count)\{([^}]*)\} ([0-9.e+-]+)$/gm)) {
+    const step = /(?:^|,)step="([^"]+)"/.exec(m[2])?.[1];
+    if (!step) continue;
+    const entry = totals.get(step) ?? { sum: 0, count: 0 };
     entry[m[1] as 'sum' | 'count'] = Number(m[3]);
-    totals.set(m[2], entry);
+    totals.set(step, entry);
   }
   return totals;
 }
