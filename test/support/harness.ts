@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import { subjectsFor, type ServiceName, type Subjects } from '@ossa/contracts';
+import { registryBuckets } from '../../services/registry/src/agents/kv-registry.store';
 
 export const SERVICES: ServiceName[] = ['registry', 'ordering', 'consensus', 'conflict', 'decision', 'transport-health'];
 
@@ -61,7 +62,9 @@ export async function requestJson<T = Record<string, unknown>>(
 /** Deletes the streams a suite's prefix created. */
 export async function deleteStreams(nc: NatsConnection, subjects: Subjects): Promise<void> {
   const jsm = await nc.jetstreamManager();
-  for (const name of Object.values(subjects.streams)) {
+  // The registry's key-value buckets (its state without MONGO_URL) are streams too: KV_<bucket>.
+  const buckets = Object.values(registryBuckets(subjects.prefix)).map((bucket) => `KV_${bucket}`);
+  for (const name of [...Object.values(subjects.streams), ...buckets]) {
     await jsm.streams.delete(name).catch(() => undefined);
   }
 }
