@@ -6,7 +6,7 @@ import { subjectsFor, type ErrorEnvelope } from '@ossa/contracts';
 import { LedgerClient, NatsClient, NatsConnectionService } from '@ossa/messaging';
 import { natsUrl, requestJson, testConnection, uniquePrefix, useServices } from '@ossa/testing';
 import { registryService } from '../../services/registry/src/definition';
-import { assignmentKey } from '../../services/registry/src/handoff/handoff.service';
+import { handoffLedgerKey } from '../../services/registry/src/handoff/handoff-state';
 
 const encoder = new TextEncoder();
 
@@ -122,7 +122,7 @@ describe('subject tokens taken from stored data', () => {
         lastHeartbeat: new Date().toISOString(),
         capabilities: [{ id: 'token-cap', name: 'token-cap', version: '1.0' }],
       });
-      // The ledger holds a corrupt assignee for the task (written behind the registry's back).
+      // The ledger holds a handoff state naming a corrupt assignee (written behind the registry's back).
       const nats = await NatsConnectionService.connect({
         url: natsUrl(),
         name: 'stored-tokens-spec',
@@ -131,9 +131,9 @@ describe('subject tokens taken from stored data', () => {
       try {
         expect(
           await new LedgerClient(new NatsClient(nats)).compareAndSet(
-            assignmentKey(taskId),
+            handoffLedgerKey(taskId),
             undefined,
-            stored,
+            `delivered|1|${stored}|n-1|1`,
           ),
         ).toMatchObject({ applied: true });
       } finally {
