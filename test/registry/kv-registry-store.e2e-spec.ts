@@ -20,7 +20,7 @@ const agent = (id: string, extra: Partial<AgentRecord> = {}): AgentRecord => ({
   lastHeartbeat: new Date().toISOString(),
   ...extra,
 });
-const handoff = (taskId: string, agentId: string, epoch: number): HandoffRecord => ({ taskId, agentId, epoch, negotiationId: `n-${epoch}`, status: 'assigned', task: { id: taskId }, assignedAt: new Date().toISOString(), failovers: 0 });
+const handoff = (taskId: string, agentId: string, epoch: number): HandoffRecord => ({ taskId, agentId, epoch, negotiationId: `n-${epoch}`, status: 'assigned', task: { id: taskId, priority: 'medium', requiredCapabilities: [{ capabilityId: 'c' }] }, assignedAt: new Date().toISOString(), failovers: 0 });
 
 describe('KvRegistryStore on JetStream', () => {
   const prefix = uniquePrefix('regkvstore');

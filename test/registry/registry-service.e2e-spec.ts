@@ -23,7 +23,7 @@ function agent(id: string, extra: Record<string, unknown> = {}, capability = 'da
     name: `Worker ${id}`,
     type: 'executor',
     capabilities: [{ id: capability, name: capability, version, parameters: [], constraints: [], cost: { baseUnits: 10, scalingFactor: 1.5, currency: 'tokens', budgetRequired: true }, sla }],
-    state: 'available',
+    state: 'available' as const,
     currentLoad: 0,
     maxLoad: 10,
     sla,

@@ -70,3 +70,7 @@ export interface LedgerCommand {
 
 export const CONSTRAINT_OPERATORS = ['lt', 'lte', 'gt', 'gte', 'eq', 'neq'] as const;
 export type ConstraintOperator = (typeof CONSTRAINT_OPERATORS)[number];
+
+/** Agent states on the wire (the seed's AgentState, lower-case). */
+export const AGENT_STATES = ['available', 'busy', 'offline', 'failed', 'maintenance'] as const;
+export type AgentStateValue = (typeof AGENT_STATES)[number];

@@ -5,9 +5,9 @@
 import { searchPool, type CandidateSearch, type SearchOptions } from './matching';
 import type { CapabilityRequirement, HandoffTask, RegistryAgent } from './types';
 
-export class AgentIndex {
-  private readonly agents = new Map<string, RegistryAgent>();
-  private readonly offers = new Map<string, Map<string, RegistryAgent>>();
+export class AgentIndex<A extends RegistryAgent = RegistryAgent> {
+  private readonly agents = new Map<string, A>();
+  private readonly offers = new Map<string, Map<string, A>>();
   /** The capability ids each agent was indexed under, as they were at upsert. */
   private readonly indexedUnder = new Map<string, string[]>();
 
@@ -15,7 +15,7 @@ export class AgentIndex {
     return this.agents.size;
   }
 
-  get(agentId: string): RegistryAgent | undefined {
+  get(agentId: string): A | undefined {
     return this.agents.get(agentId);
   }
 
@@ -23,12 +23,12 @@ export class AgentIndex {
     return this.agents.has(agentId);
   }
 
-  values(): IterableIterator<RegistryAgent> {
+  values(): IterableIterator<A> {
     return this.agents.values();
   }
 
   /** Adds the agent or replaces the record with the same id. */
-  upsert(agent: RegistryAgent): void {
+  upsert(agent: A): void {
     this.unlink(agent.id);
     const ids = [...new Set(agent.capabilities.map((c) => c.id))];
     this.agents.set(agent.id, agent);
@@ -48,7 +48,7 @@ export class AgentIndex {
   }
 
   /** Agents offering this capability id (any version, any state). */
-  offering(capabilityId: string): RegistryAgent[] {
+  offering(capabilityId: string): A[] {
     return [...(this.offers.get(capabilityId)?.values() ?? [])];
   }
 
@@ -76,10 +76,10 @@ export class AgentIndex {
   }
 
   /** Agents offering any id of the requirements, each once. */
-  private holders(requirements: readonly CapabilityRequirement[]): Iterable<RegistryAgent> {
+  private holders(requirements: readonly CapabilityRequirement[]): Iterable<A> {
     const ids = [...new Set(requirements.flatMap((r) => this.idsOf(r)))];
     if (ids.length === 1) return this.offers.get(ids[0])?.values() ?? [];
-    const seen = new Map<string, RegistryAgent>();
+    const seen = new Map<string, A>();
     for (const id of ids) for (const [agentId, agent] of this.offers.get(id) ?? []) seen.set(agentId, agent);
     return seen.values();
   }

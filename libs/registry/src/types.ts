@@ -1,7 +1,9 @@
 // Wire-form shapes the registry core reads. They are structural subsets of the contract DTOs
 // (AgentDto, TaskRequestDto), so a validated DTO or a stored document can be passed as is.
 
-export type AgentState = 'available' | 'busy' | 'offline' | 'failed' | 'maintenance';
+import type { AgentStateValue } from '@ossa/contracts/vocabulary';
+
+export type AgentState = AgentStateValue;
 export type Priority = 'critical' | 'high' | 'medium' | 'low';
 
 /** The seed's SLA block; every figure optional. */

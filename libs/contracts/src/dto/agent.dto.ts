@@ -21,9 +21,9 @@ import { AGENT_TOKEN_PATTERN } from '../subjects';
 import { SlaDto } from './common.dto';
 import { MAX_ID_LENGTH, RequiredCapabilityDto, TaskRequestDto } from './task-request.dto';
 
-/** Agent states on the wire (the seed's AgentState, lower-case). */
-export const AGENT_STATES = ['available', 'busy', 'offline', 'failed', 'maintenance'] as const;
-export type AgentStateValue = (typeof AGENT_STATES)[number];
+import { AGENT_STATES, type AgentStateValue } from '../vocabulary';
+
+export { AGENT_STATES, type AgentStateValue };
 
 /** Capability versions an agent offers: `MAJOR`, `MAJOR.MINOR` or `MAJOR.MINOR.PATCH`. */
 export const CAPABILITY_VERSION_PATTERN = /^\d{1,9}(\.\d{1,9}){0,2}$/;

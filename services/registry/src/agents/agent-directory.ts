@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'nats';
-import { AgentIndex, type CandidateSearch, type HandoffTask, type RegistryAgent, type SearchOptions } from '@ossa/registry';
+import { AgentIndex, type CandidateSearch, type HandoffTask, type SearchOptions } from '@ossa/registry';
 import { LOGGER, NatsConnectionService } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
 import { RegistryConfig } from '../registry-config';
@@ -23,7 +23,7 @@ type DirectoryChange = { agent: AgentRecord } | { removed: string };
  */
 @Injectable()
 export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
-  private index = new AgentIndex();
+  private index = new AgentIndex<AgentRecord>();
   private readonly origin = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   private subscription?: Subscription;
   private resyncTimer?: NodeJS.Timeout;
@@ -96,12 +96,12 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   get(agentId: string): AgentRecord | undefined {
-    return this.index.get(agentId) as unknown as AgentRecord | undefined;
+    return this.index.get(agentId);
   }
 
   /** Every agent this view holds. */
   all(): AgentRecord[] {
-    return [...this.index.values()] as unknown as AgentRecord[];
+    return [...this.index.values()];
   }
 
   /** Agents whose last heartbeat is older than `cutoffMs` and that are not failed or offline already, by this view. */
@@ -109,7 +109,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
     const silent: AgentRecord[] = [];
     for (const agent of this.index.values()) {
       if (agent.state === 'failed' || agent.state === 'offline') continue;
-      if (agent.lastHeartbeat !== undefined && Date.parse(agent.lastHeartbeat) < cutoffMs) silent.push(agent as unknown as AgentRecord);
+      if (agent.lastHeartbeat !== undefined && Date.parse(agent.lastHeartbeat) < cutoffMs) silent.push(agent);
     }
     return silent;
   }
@@ -142,9 +142,9 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Keeps the record unless a newer revision of it is held already. */
   private apply(agent: AgentRecord): void {
-    const held = this.index.get(agent.id) as unknown as AgentRecord | undefined;
+    const held = this.index.get(agent.id);
     if (held && (held.revision ?? 0) > (agent.revision ?? 0)) return;
-    this.index.upsert(agent as unknown as RegistryAgent);
+    this.index.upsert(agent);
     this.changesDuringReload?.set(agent.id, agent);
   }
 
@@ -155,17 +155,17 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Reads every agent from the store into a fresh index, then swaps it in; changes seen meanwhile are replayed on it. */
   async reload(): Promise<void> {
-    const fresh = new AgentIndex();
+    const fresh = new AgentIndex<AgentRecord>();
     const changes = (this.changesDuringReload = new Map());
     try {
-      for await (const page of this.store.allAgents(1000)) for (const agent of page) fresh.upsert(agent as unknown as RegistryAgent);
+      for await (const page of this.store.allAgents(1000)) for (const agent of page) fresh.upsert(agent);
       for (const [id, agent] of changes) {
         if (agent === null) {
           fresh.remove(id);
           continue;
         }
-        const read = fresh.get(id) as unknown as AgentRecord | undefined;
-        if (!read || (read.revision ?? 0) < (agent.revision ?? 0)) fresh.upsert(agent as unknown as RegistryAgent);
+        const read = fresh.get(id);
+        if (!read || (read.revision ?? 0) < (agent.revision ?? 0)) fresh.upsert(agent);
       }
       this.index = fresh;
     } finally {

@@ -1,3 +1,5 @@
+import type { AgentStateValue, HandoffRequestDto } from '@ossa/contracts';
+
 /** An agent as the registry keeps it: the seed's agent record in wire form (dates as ISO strings). */
 export interface AgentCapabilityRecord {
   id: string;
@@ -5,7 +7,7 @@ export interface AgentCapabilityRecord {
   version?: string;
   parameters?: unknown;
   constraints?: unknown;
-  cost?: { baseUnits?: number; scalingFactor?: number; currency?: string; budgetRequired?: boolean };
+  cost?: { baseUnits: number; scalingFactor: number; currency?: string; budgetRequired?: boolean };
   sla?: Record<string, number>;
 }
 
@@ -14,7 +16,7 @@ export interface AgentRecord {
   name: string;
   type: string;
   capabilities: AgentCapabilityRecord[];
-  state: string;
+  state: AgentStateValue;
   currentLoad: number;
   maxLoad: number;
   sla?: Record<string, number>;
@@ -27,7 +29,7 @@ export interface AgentRecord {
 
 export interface AgentFilter {
   capability?: string;
-  state?: string;
+  state?: AgentStateValue;
   region?: string;
   tag?: string;
 }
@@ -54,7 +56,8 @@ export interface HandoffRecord {
    * be negotiated again; completed / failed: done; released: superseded before delivery.
    */
   status: 'assigned' | 'waiting' | 'completed' | 'failed' | 'released';
-  task: Record<string, unknown>;
+  /** The task as it was submitted (validated then). */
+  task: HandoffRequestDto;
   assignedAt: string;
   completedAt?: string;
   /** How many times the task was handed over again after an agent failed. */
@@ -81,7 +84,7 @@ export interface RegistryStore {
   /** Agents offering any of these capability ids (the exact match is the core's). */
   agentsWithCapabilities(capabilityIds: string[]): Promise<AgentRecord[]>;
   /** Records a heartbeat (and a state the agent reports); never the load, which the registry keeps. */
-  heartbeat(id: string, at: string, patch: { state?: string }): Promise<AgentRecord | null>;
+  heartbeat(id: string, at: string, patch: { state?: AgentStateValue }): Promise<AgentRecord | null>;
   /**
    * Adds `delta` to the agent's load; null when no such agent, or for a new assignment (`delta` > 0) when it
    * would pass maxLoad or the agent is not available.

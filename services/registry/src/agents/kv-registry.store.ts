@@ -1,3 +1,4 @@
+import type { AgentStateValue } from '@ossa/contracts';
 import type { JetStreamClient, KV, KvEntry, QueuedIterator } from 'nats';
 import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, HandoffStatus, RegistryStore } from './agent.record';
 import { RegistryState } from './registry-state';
@@ -220,7 +221,7 @@ export class KvRegistryStore implements RegistryStore {
   async agentsWithCapabilities(capabilityIds: string[]) {
     return this.state.withCapabilities(capabilityIds);
   }
-  heartbeat(id: string, at: string, patch: { state?: string }) {
+  heartbeat(id: string, at: string, patch: { state?: AgentStateValue }) {
     return this.mutateAgent(id, () => this.state.withHeartbeat(id, at, patch.state));
   }
   adjustLoad(id: string, delta: number) {

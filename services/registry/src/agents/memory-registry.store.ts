@@ -1,3 +1,4 @@
+import type { AgentStateValue } from '@ossa/contracts';
 import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, HandoffStatus, RegistryStore } from './agent.record';
 import { RegistryState } from './registry-state';
 
@@ -45,7 +46,7 @@ export class MemoryRegistryStore implements RegistryStore {
   async agentsWithCapabilities(capabilityIds: string[]) {
     return this.state.withCapabilities(capabilityIds);
   }
-  async heartbeat(id: string, at: string, patch: { state?: string }) {
+  async heartbeat(id: string, at: string, patch: { state?: AgentStateValue }) {
     return this.store(this.state.withHeartbeat(id, at, patch.state));
   }
   async adjustLoad(id: string, delta: number) {

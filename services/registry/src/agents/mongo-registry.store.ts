@@ -1,3 +1,4 @@
+import type { AgentStateValue } from '@ossa/contracts';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, HandoffStatus, RegistryStore } from './agent.record';
 
@@ -5,7 +6,7 @@ interface AgentDoc {
   id: string;
   record: AgentRecord;
   // Denormalised for queries: FerretDB and MongoDB both index these plainly.
-  state: string;
+  state: AgentStateValue;
   capabilityIds: string[];
   region?: string;
   tags: string[];
@@ -208,11 +209,11 @@ export class MongoRegistryStore implements RegistryStore {
     return docs.map(fromDoc);
   }
 
-  heartbeat(id: string, at: string, patch: { state?: string }) {
+  heartbeat(id: string, at: string, patch: { state?: AgentStateValue }) {
     return this.withAgentLock(id, () => this.heartbeatNow(id, at, patch));
   }
 
-  private async heartbeatNow(id: string, at: string, patch: { state?: string }) {
+  private async heartbeatNow(id: string, at: string, patch: { state?: AgentStateValue }) {
     const set: Record<string, unknown> = { lastHeartbeatAt: new Date(at) };
     if (patch.state !== undefined) set.state = patch.state;
     const doc = await retryBusy(() =>

@@ -1,3 +1,4 @@
+import type { AgentStateValue } from '@ossa/contracts';
 import type { AgentFilter, AgentPage, AgentRecord, HandoffRecord, HandoffStatus } from './agent.record';
 
 /**
@@ -26,7 +27,7 @@ export class RegistryState {
     return { ...a, currentLoad: Math.max(0, a.currentLoad + delta) };
   }
 
-  withHeartbeat(id: string, at: string, state?: string): AgentRecord | null {
+  withHeartbeat(id: string, at: string, state?: AgentStateValue): AgentRecord | null {
     const a = this.agents.get(id);
     return a ? { ...a, lastHeartbeat: at, ...(state !== undefined ? { state } : {}) } : null;
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { BidInvitation, HandoffRequestDto } from '@ossa/contracts';
-import { NatsConnectionService } from '@ossa/messaging';
+import { NatsClient, NatsConnectionService } from '@ossa/messaging';
 import { award, collectBids, ListenerMemory, type BidOutcome } from './bidding';
 
 const encoder = new TextEncoder();
@@ -20,15 +20,16 @@ export const AGENT_GATEWAY = Symbol('AGENT_GATEWAY');
 export class NatsAgentGateway implements AgentGateway {
   constructor(
     @Inject(NatsConnectionService) private readonly nats: NatsConnectionService,
+    @Inject(NatsClient) private readonly client: NatsClient,
     @Inject(ListenerMemory) private readonly listeners: ListenerMemory,
   ) {}
 
   collectBids(agentIds: string[], invitation: Omit<BidInvitation, 'deadline'>, windowMs: number): Promise<BidOutcome[]> {
-    return collectBids(this.nats, agentIds, invitation, windowMs, this.listeners);
+    return collectBids(this.client, agentIds, invitation, windowMs, this.listeners);
   }
 
   award(agentId: string, negotiationId: string, task: HandoffRequestDto, timeoutMs: number): Promise<boolean> {
-    return award(this.nats, agentId, negotiationId, task, timeoutMs, this.listeners);
+    return award(this.client, agentId, negotiationId, task, timeoutMs, this.listeners);
   }
 
   async deliver(agentId: string, assignment: { negotiationId: string; taskId: string; agentId: string; epoch: number; task: HandoffRequestDto }, messageId: string): Promise<void> {

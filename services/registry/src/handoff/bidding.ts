@@ -1,8 +1,7 @@
 import type { AwardAck, BidInvitation, BidReply, HandoffRequestDto } from '@ossa/contracts';
-import type { NatsConnectionService } from '@ossa/messaging';
+import { MalformedReplyError, NoRespondersError, RemoteError, type NatsClient } from '@ossa/messaging';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export type BidOutcome =
   | { agentId: string; kind: 'bid'; confidence: number; price?: number; estimatedDurationMs?: number }
@@ -11,9 +10,6 @@ export type BidOutcome =
   | { agentId: string; kind: 'not_bidding' }
   | { agentId: string; kind: 'silent' };
 
-function isNoResponders(err: unknown): boolean {
-  return (err as { code?: string })?.code === '503';
-}
 
 /**
  * Agents found with no listener on their bid or award subject. Most agents never bid; asking each of them
@@ -44,26 +40,27 @@ export class ListenerMemory {
 }
 
 /** Contract net: invite agents to bid on `<prefix>.agents.<id>.bid` and wait up to the bid window. */
-export async function collectBids(nats: NatsConnectionService, agentIds: string[], invitation: Omit<BidInvitation, 'deadline'>, windowMs: number, listeners: ListenerMemory): Promise<BidOutcome[]> {
+export async function collectBids(client: NatsClient, agentIds: string[], invitation: Omit<BidInvitation, 'deadline'>, windowMs: number, listeners: ListenerMemory): Promise<BidOutcome[]> {
   let body: Uint8Array | undefined;
   return Promise.all(
     agentIds.map(async (agentId): Promise<BidOutcome> => {
       if (listeners.isKnownAbsent('bid', agentId)) return { agentId, kind: 'not_bidding' };
       body ??= encoder.encode(JSON.stringify({ ...invitation, deadline: new Date(Date.now() + windowMs).toISOString() } satisfies BidInvitation));
       try {
-        const reply = await nats.nc.request(nats.subjects.agent(agentId, 'bid'), body, { timeout: windowMs });
-        const parsed = JSON.parse(decoder.decode(reply.data)) as BidReply;
+        const parsed = await client.request<BidReply | null>(client.subjects.agent(agentId, 'bid'), body, { timeoutMs: windowMs });
+        if (typeof parsed !== 'object' || parsed === null) return { agentId, kind: 'declined', reason: 'unreadable bid' };
         if ('bid' in parsed && parsed.bid === true) {
           const confidence = typeof parsed.confidence === 'number' && parsed.confidence >= 0 && parsed.confidence <= 1 ? parsed.confidence : 1;
           return { agentId, kind: 'bid', confidence, price: parsed.price, estimatedDurationMs: parsed.estimatedDurationMs };
         }
         return { agentId, kind: 'declined', reason: 'reason' in parsed ? parsed.reason : undefined };
       } catch (err) {
-        if (isNoResponders(err)) {
+        if (err instanceof NoRespondersError) {
           listeners.markAbsent('bid', agentId);
           return { agentId, kind: 'not_bidding' };
         }
-        if (err instanceof SyntaxError) return { agentId, kind: 'declined', reason: 'unreadable bid' };
+        if (err instanceof MalformedReplyError) return { agentId, kind: 'declined', reason: 'unreadable bid' };
+        if (err instanceof RemoteError) return { agentId, kind: 'declined', reason: err.message };
         return { agentId, kind: 'silent' };
       }
     }),
@@ -71,14 +68,13 @@ export async function collectBids(nats: NatsConnectionService, agentIds: string[
 }
 
 /** Tells the winner; true when it confirms, or when it has no listener (the durable assignment reaches it later). */
-export async function award(nats: NatsConnectionService, agentId: string, negotiationId: string, task: HandoffRequestDto, timeoutMs: number, listeners: ListenerMemory): Promise<boolean> {
+export async function award(client: NatsClient, agentId: string, negotiationId: string, task: HandoffRequestDto, timeoutMs: number, listeners: ListenerMemory): Promise<boolean> {
   if (listeners.isKnownAbsent('award', agentId)) return true;
   try {
-    const reply = await nats.nc.request(nats.subjects.agent(agentId, 'award'), encoder.encode(JSON.stringify({ negotiationId, taskId: task.id, agentId, task })), { timeout: timeoutMs });
-    const ack = JSON.parse(decoder.decode(reply.data)) as AwardAck;
-    return ack.accepted === true;
+    const ack = await client.request<AwardAck | null>(client.subjects.agent(agentId, 'award'), { negotiationId, taskId: task.id, agentId, task }, { timeoutMs });
+    return ack?.accepted === true;
   } catch (err) {
-    if (!isNoResponders(err)) return false;
+    if (!(err instanceof NoRespondersError)) return false;
     listeners.markAbsent('award', agentId);
     return true;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
+import { EVENT_NAMES, OssaError } from '@ossa/contracts';
 import { EventPublisher, LOGGER } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
 import { planFailover, type HandoffTask, type RegistryAgent } from '@ossa/registry';
@@ -125,15 +125,15 @@ export class FailoverService {
   private async renegotiate(records: HandoffRecord[]): Promise<{ reassigned: string[]; waiting: string[]; expired: string[] }> {
     if (records.length === 0) return { reassigned: [], waiting: [], expired: [] };
     const byTask = new Map(records.map((h) => [h.taskId, h]));
-    const tasks = records.map((h) => h.task as unknown as HandoffTask);
+    const tasks: HandoffTask[] = records.map((h) => h.task);
     const wanted = tasks.flatMap((t) => (t.requiredCapabilities ?? []).flatMap((r) => [r.capabilityId, ...(r.alternatives ?? [])]));
-    const others = (await this.store.agentsWithCapabilities(wanted)) as unknown as RegistryAgent[];
+    const others: RegistryAgent[] = await this.store.agentsWithCapabilities(wanted);
     const plan = planFailover('', tasks, others, Date.now(), { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
     const reassigned: string[] = [];
     const waiting = plan.waiting.map((e) => e.task.id);
     for (const { task } of plan.renegotiate) {
       try {
-        const r = await this.handoff.negotiate(task as unknown as HandoffRequestDto);
+        const r = await this.handoff.negotiate(byTask.get(task.id)!.task);
         if (r.status === 'reassigned') reassigned.push(task.id);
       } catch (err) {
         waiting.push(task.id);

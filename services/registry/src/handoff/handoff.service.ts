@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { describeMissing, scoreAndRank, type HandoffTask, type ScoredCandidate } from '@ossa/registry';
+import { describeMissing, scoreAndRank, type ScoredCandidate } from '@ossa/registry';
 import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
 import { EventPublisher, LedgerClient, LOGGER } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
@@ -94,7 +94,7 @@ export class HandoffService {
     let known = NONE;
     const now = Date.now();
     const searchStarted = performance.now();
-    const search = this.directory.findCandidates(task as unknown as HandoffTask, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
+    const search = this.directory.findCandidates(task, now, { heartbeatTimeoutMs: this.config.HEARTBEAT_TIMEOUT_MS });
     if (search.outcome !== 'found') {
       // Nobody can take it now; but it may be assigned already (a retry after the record was lost).
       if (!known.value) {
@@ -103,7 +103,7 @@ export class HandoffService {
       }
       throw this.noCandidate(search);
     }
-    const ranked = scoreAndRank(task as unknown as HandoffTask, search.candidates, now);
+    const ranked = scoreAndRank(task, search.candidates, now);
     this.metrics.stepTook('search', performance.now() - searchStarted);
     const seen: NegotiationRecord['candidates'] = [];
     let rounds = 0;
@@ -257,7 +257,7 @@ export class HandoffService {
 
   private newRecord(task: HandoffRequestDto, agentId: string, negotiationId: string, epoch: number, previous: HandoffRecord | null): HandoffRecord {
     const failovers = (previous?.failovers ?? 0) + (previous?.status === 'waiting' ? 1 : 0);
-    return { taskId: task.id, agentId, negotiationId, epoch, status: 'assigned', task: JSON.parse(JSON.stringify(task)) as Record<string, unknown>, assignedAt: new Date().toISOString(), failovers };
+    return { taskId: task.id, agentId, negotiationId, epoch, status: 'assigned', task: JSON.parse(JSON.stringify(task)), assignedAt: new Date().toISOString(), failovers };
   }
 
   /**
