@@ -125,15 +125,27 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
  */
 function checkListLimits(dto: ClassConstructor<object>, plain: Record<string, unknown>): void {
   const details: ErrorDetail[] = [];
-  for (const meta of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
-    if (meta.name !== 'arrayMaxSize' || meta.each) continue;
-    const value = Object.prototype.hasOwnProperty.call(plain, meta.propertyName) ? plain[meta.propertyName] : undefined;
-    const max = Number((meta.constraints as unknown[] | undefined)?.[0]);
+  for (const { property, max } of listLimitsOf(dto)) {
+    const value = Object.prototype.hasOwnProperty.call(plain, property) ? plain[property] : undefined;
     if (Array.isArray(value) && value.length > max) {
-      details.push({ field: meta.propertyName, constraint: 'arrayMaxSize', message: `${meta.propertyName} must contain no more than ${max} elements (${value.length} given)` });
+      details.push({ field: property, constraint: 'arrayMaxSize', message: `${property} must contain no more than ${max} elements (${value.length} given)` });
     }
   }
   if (details.length > 0) throw failed(details);
+}
+
+/** A DTO's top-level list limits, read once from its decorators (they do not change after the class is defined). */
+const listLimits = new WeakMap<ClassConstructor<object>, { property: string; max: number }[]>();
+function listLimitsOf(dto: ClassConstructor<object>): { property: string; max: number }[] {
+  let limits = listLimits.get(dto);
+  if (!limits) {
+    limits = getMetadataStorage()
+      .getTargetValidationMetadatas(dto, '', true, false)
+      .filter((meta) => meta.name === 'arrayMaxSize' && !meta.each)
+      .map((meta) => ({ property: meta.propertyName, max: Number((meta.constraints as unknown[] | undefined)?.[0]) }));
+    listLimits.set(dto, limits);
+  }
+  return limits;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
+import { isObservable, lastValueFrom } from 'rxjs';
 import type { Msg, Subscription } from 'nats';
 import { decodeJsonObject, isErrorEnvelope, OssaError, type ServiceName } from '@ossa/contracts';
 import { MetricsRegistry, type Logger } from '@ossa/observability';
@@ -140,8 +140,7 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
     let reply: unknown;
     let outcome = 'ok';
     try {
-      const result = await route.handler(this.decode(route, msg.data), context);
-      reply = await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      reply = await settle(await route.handler(this.decode(route, msg.data), context));
       if (isErrorEnvelope(reply)) outcome = reply.error.code;
     } catch (err) {
       // The exception filter turns every request error into an envelope; an error here escaped it (an event).
@@ -193,9 +192,13 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
   private async handleStreamMessage(route: Route, m: ConsumedMessage): Promise<void> {
     const delivery = { deliveryCount: m.deliveryCount, streamSequence: m.streamSequence, working: () => m.working() };
     const context = new NatsContext([m.subject, m.headers, Date.now(), delivery]);
-    const result = await route.handler(this.decode(route, m.data), context);
-    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    await settle(await route.handler(this.decode(route, m.data), context));
   }
+}
+
+/** A handler's outcome: its value, or the last value of the Observable it (or the exception filter) returned. */
+function settle(result: unknown): unknown {
+  return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
 }
 
 function streamOf(connection: NatsConnectionService, channel: OssaPattern['channel']): string {
