@@ -82,6 +82,11 @@ describe('services under NATS credentials', () => {
     open.push(nc);
     return nc;
   };
+  // The suite's own credentials directory (OSSA_TEST_SECURE=1) belongs to another server: each spec here mints its own.
+  const envWithoutCreds = () => {
+    const { NATS_CREDS_DIR: _suiteCreds, ...env } = serviceEnv(prefix);
+    return env;
+  };
   const scoped = (kind: string, id: string, rest: string) => `${prefix}.as.${kind}.${id}.${rest}`;
 
   beforeAll(async () => {
@@ -91,7 +96,7 @@ describe('services under NATS credentials', () => {
     keysDir = path.join(server.installation.dir, 'payload-keys');
     await generateKeyFile(keysDir, 'k1');
     const env = {
-      ...serviceEnv(prefix),
+      ...envWithoutCreds(),
       NATS_URL: server.url,
       NODE_ENV: 'production',
       OSSA_PAYLOAD_KEYS_DIR: keysDir,
@@ -117,7 +122,7 @@ describe('services under NATS credentials', () => {
 
   it('refuses to start a service in production without credentials', async () => {
     await expect(
-      startService(registryService, { ...serviceEnv(prefix), NATS_URL: server.url, NODE_ENV: 'production' }),
+      startService(registryService, { ...envWithoutCreds(), NATS_URL: server.url, NODE_ENV: 'production' }),
     ).rejects.toThrow(/NATS_CREDS.*refuses to start without NATS credentials/);
   });
 

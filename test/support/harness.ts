@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type NatsConnection } from 'nats';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection } from 'nats';
 import { subjectsFor, type ServiceName, type Subjects } from '@ossa/contracts';
 import { registryBuckets } from '../../services/registry/src/agents/kv-registry.store';
 import { auditStreamName } from '@ossa/security';
@@ -35,6 +36,8 @@ export function serviceEnv(prefix: string, extra: Record<string, string> = {}): 
     OSSA_EMBEDDED: '1',
     // Embedded consensus replicas keep their logs in memory in tests (the file log has its own specs).
     CONSENSUS_DATA_DIR: ':memory:',
+    // With security on (OSSA_TEST_SECURE=1) each service finds its own credentials here.
+    ...(process.env.NATS_CREDS_DIR ? { NATS_CREDS_DIR: process.env.NATS_CREDS_DIR } : {}),
   };
   for (const service of SERVICES) env[`${service.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`] = '0';
   return { ...env, ...extra };
@@ -53,8 +56,14 @@ export async function waitFor(
   }
 }
 
+/** Credentials of the tests' own connections when the suite runs with security on (OSSA_TEST_SECURE=1). */
+export function testCredsFile(): string | undefined {
+  return process.env.OSSA_TEST_NATS_CREDS || undefined;
+}
+
 export async function testConnection(): Promise<NatsConnection> {
-  return connect({ servers: natsUrl(), name: 'ossa-test' });
+  const creds = testCredsFile();
+  return connect({ servers: natsUrl(), name: 'ossa-test', ...(creds ? { authenticator: credsAuthenticator(readFileSync(creds)) } : {}) });
 }
 
 const encoder = new TextEncoder();

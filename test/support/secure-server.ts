@@ -6,7 +6,12 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats';
-import { pushAccountJwt, SecureInstallation, type IdentityKind, type ServerTls } from '@ossa/security';
+import {
+  pushAccountJwt,
+  SecureInstallation,
+  type IdentityKind,
+  type ServerTls,
+} from '../../libs/security/src/index';
 import { natsServerBinary, waitForPort } from './servers';
 
 export function freePort(): Promise<number> {

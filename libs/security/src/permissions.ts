@@ -34,6 +34,14 @@ function streamBase(prefix: string): string {
   return prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, '_');
 }
 
+/**
+ * A stream of a prefix as a permission token. The prefix `*` (one installation serving every single-token
+ * prefix, as the integration suite does with security on) turns stream names into the `*` wildcard.
+ */
+function streamToken(prefix: string, suffix: string): string {
+  return prefix === '*' ? '*' : `${streamBase(prefix)}_${suffix}`;
+}
+
 /** Name of the audit stream for a prefix (`OSSA_AUDIT`). */
 export function auditStreamName(prefix: string): string {
   return `${streamBase(prefix)}_AUDIT`;
@@ -49,7 +57,7 @@ export function callerSubject(prefix: string, kind: IdentityKind, id: string, re
 
 /** JetStream operations no identity but admin may perform on the audit stream. */
 function auditDenials(prefix: string): string[] {
-  const audit = auditStreamName(prefix);
+  const audit = streamToken(prefix, 'AUDIT');
   return ['DELETE', 'PURGE', 'MSG.DELETE', 'UPDATE'].map((op) => `$JS.API.STREAM.${op}.${audit}`);
 }
 
@@ -143,7 +151,7 @@ function replicaPermissions(prefix: string, replicaId: string): SubjectPermissio
 
 function agentPermissions(prefix: string, agentId: string): SubjectPermissions {
   const p = prefix;
-  const tasks = `${streamBase(p)}_TASKS`;
+  const tasks = streamToken(p, 'TASKS');
   const consumer = agentConsumerName(agentId);
   return {
     pub: {
@@ -181,7 +189,7 @@ function agentPermissions(prefix: string, agentId: string): SubjectPermissions {
 
 function clientPermissions(prefix: string, clientId: string): SubjectPermissions {
   const p = prefix;
-  const events = `${streamBase(p)}_EVENTS`;
+  const events = streamToken(p, 'EVENTS');
   return {
     pub: {
       allow: [
