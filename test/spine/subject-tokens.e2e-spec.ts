@@ -127,6 +127,7 @@ describe('subject tokens taken from stored data', () => {
         url: natsUrl(),
         name: 'stored-tokens-spec',
         subjects,
+        credsFile: testCredsFile(),
       });
       try {
         expect(
