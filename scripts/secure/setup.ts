@@ -44,12 +44,9 @@ export function secureSettings(env: NodeJS.ProcessEnv = process.env): SecureSett
  */
 export async function prepareInstallation(settings: SecureSettings): Promise<SecureInstallation> {
   const installation = await SecureInstallation.open(settings.dir, settings.prefix);
-  for (const service of SERVICE_NAMES) {
-    if (!existsSync(installation.credsFile('service', service))) await installation.issue('service', service);
-  }
-  for (const replica of settings.replicas) {
-    if (!existsSync(installation.credsFile('replica', replica))) await installation.issue('replica', replica);
-  }
+  // Re-issued on every start, so a change to the permission tables reaches every service and replica.
+  for (const service of SERVICE_NAMES) await installation.issue('service', service);
+  for (const replica of settings.replicas) await installation.issue('replica', replica);
   const keys = path.join(settings.dir, 'payload-keys');
   if (!existsSync(path.join(keys, 'active')))
     await generateKeyFile(keys, `k-${new Date().toISOString().slice(0, 10)}`);

@@ -79,7 +79,8 @@ function servicePermissions(prefix: string, service: SecuredService, id: string)
     `${p}.dlq.>`,
     `${p}.*.ping`,
   ];
-  const sub = [`${inboxPrefix('service', id)}.>`, `${p}.${service}.>`, `${p}.as.*.*.${service}.>`];
+  // Durable consumers learn of messages past their last delivery from the server's max-deliveries advisory.
+  const sub = [`${inboxPrefix('service', id)}.>`, `${p}.${service}.>`, `${p}.as.*.*.${service}.>`, '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>'];
   // The ledger client goes straight to the last known leader's propose/read subject (a shortcut, not Raft traffic).
   const ledger = [
     `${p}.consensus.propose`,
