@@ -97,6 +97,8 @@ function servicePermissions(prefix: string, service: SecuredService, id: string)
         `${p}.agents.*.award`,
         `${p}.tasks.>`,
         `${p}.registry.directory.changed.*`,
+        // Its agent and handoff state in JetStream key-value buckets when MONGO_URL is unset.
+        '$KV.>',
       );
       break;
     case 'decision':
