@@ -34,7 +34,15 @@ const layers = [
     },
   })),
   {
-    files: ['libs/{messaging,observability,persistence,replica-log,runtime}/src/**/*.ts'],
+    // The security core (crypto, permissions, JWTs, audit records) imports no framework; NATS only in adapters/.
+    files: ['libs/security/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', 'libs/security/src/adapters/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...frameworks, { group: ['@ossa/*', '**/services/**'], message: 'libs/security imports no other lib of ours.' }] }],
+    },
+  },
+  {
+    files: ['libs/{messaging,observability,persistence,replica-log,runtime,security}/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/services/**'], message: 'Plumbing libs never import a service.' }] }],
     },

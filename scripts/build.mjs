@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist');
-const roots = ['libs', 'services', 'bench', 'test/support'];
+const roots = ['libs', 'services', 'bench', 'test/support', 'scripts'];
 const swcrc = JSON.parse(await readFile(path.join(root, '.swcrc'), 'utf8'));
 const tsconfig = JSON.parse(await readFile(path.join(root, 'tsconfig.json'), 'utf8'));
 delete swcrc.$schema;

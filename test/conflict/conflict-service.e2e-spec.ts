@@ -3,7 +3,7 @@ import { generateTaskSet } from '@ossa/conflict';
 import { subjectsFor, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { startService, type RunningService } from '@ossa/runtime';
-import { deleteStreams, natsUrl, requestJson, serviceEnv, testConnection, uniquePrefix, useServices } from '@ossa/testing';
+import { deleteStreams, natsUrl, requestJson, serviceEnv, testConnection, uniquePrefix, useServices, testCredsFile } from '@ossa/testing';
 import { conflictService } from '../../services/conflict/src/definition';
 
 const hour = 3600;
@@ -87,7 +87,7 @@ describe('conflict service over NATS', () => {
     expect(reply.consensus).toMatchObject({ committed: false, requested: 'pbft', used: null });
     expect(reply.consensus.note).toMatch(/no consensus replica/);
 
-    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'conflict-spec', subjects });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'conflict-spec', subjects, credsFile: testCredsFile() });
     const stored = await readStoredMessages(nats, subjects.streams.events, subjects.event('conflictResolved'));
     await nats.drain();
     const events = stored.map((m) => JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<{ resolutionId: string; strategy: string }>);

@@ -2,7 +2,7 @@ import type { NatsConnection } from 'nats';
 import { subjectsFor, type ErrorEnvelope, type EventEnvelope } from '@ossa/contracts';
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { startService, type RunningService } from '@ossa/runtime';
-import { deleteStreams, natsUrl, requestJson, serviceEnv, testConnection, uniquePrefix, useServices } from '@ossa/testing';
+import { deleteStreams, natsUrl, requestJson, serviceEnv, testConnection, uniquePrefix, useServices, testCredsFile } from '@ossa/testing';
 import { decisionService } from '../../services/decision/src/definition';
 
 const now = () => new Date().toISOString();
@@ -105,7 +105,7 @@ describe('decision service over NATS', () => {
     expect(reply.plan!.phases.length).toBeGreaterThan(0);
     expect(reply.recorded).toMatchObject({ committed: false, used: null });
 
-    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'decision-spec', subjects });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'decision-spec', subjects, credsFile: testCredsFile() });
     const stored = await readStoredMessages(nats, subjects.streams.events, subjects.event('decisionMade'));
     await nats.drain();
     const event = stored.map((m) => JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<{ decisionId: string; winningAlternative: string }>).find((e) => e.data.decisionId === reply.decisionId);

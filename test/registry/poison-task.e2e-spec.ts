@@ -5,7 +5,7 @@
 import type { Msg } from 'nats';
 import { MAX_ERROR_DETAILS, type EventEnvelope } from '@ossa/contracts';
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
-import { natsUrl, requestJson, useServices } from '@ossa/testing';
+import { natsUrl, requestJson, testCredsFile, useServices } from '@ossa/testing';
 import { registryService } from '../../services/registry/src/definition';
 
 jest.setTimeout(60_000);
@@ -29,6 +29,7 @@ describe('a poison task on the registry durable subject', () => {
       url: natsUrl(),
       name: 'poison-spec',
       subjects: suite.subjects,
+      credsFile: testCredsFile(),
     });
   });
 

@@ -169,7 +169,7 @@ describe('registry processes killed at every crash point', () => {
       subscriptions.push(
         nc.subscribe(subjects.agent(id, 'bid'), {
           callback: (_e, msg: Msg) => {
-            inviters.add(msg.reply!.split('.').slice(0, 2).join('.'));
+            inviters.add(msg.reply!.split('.').slice(0, -1).join('.')); // the connection's request inbox: <inbox prefix>.<nuid>
             msg.respond(encoder.encode(JSON.stringify({ bid: true, confidence: 1 })));
           },
         }),

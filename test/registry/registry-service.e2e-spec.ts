@@ -5,7 +5,7 @@ import { HandoffRequestDto, subjectsFor, validateDto, type ErrorEnvelope, type E
 import { NatsConnectionService, readStoredMessages } from '@ossa/messaging';
 import { databaseName } from '@ossa/persistence';
 import { startService, type RunningService } from '@ossa/runtime';
-import { deleteStreams, isErrorEnvelope, mongoUrlOrWarn, natsUrl, requestJson, serviceEnv, startLedger, testConnection, uniquePrefix, waitFor } from '@ossa/testing';
+import { deleteStreams, isErrorEnvelope, mongoUrlOrWarn, natsUrl, requestJson, serviceEnv, startLedger, testConnection, uniquePrefix, waitFor, testCredsFile } from '@ossa/testing';
 import { AgentDirectory } from '../../services/registry/src/agents/agent-directory';
 import type { RegistryStore } from '../../services/registry/src/agents/agent.record';
 import { registryService } from '../../services/registry/src/definition';
@@ -168,7 +168,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     expect(await ask('agent.get', { agentId: 'bid-yes' })).toMatchObject({ currentLoad: 1 });
 
     // The assignment waits in the tasks stream on the agent's own subject.
-    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-spec', subjects });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-spec', subjects, credsFile: testCredsFile() });
     const assigned = await nats.jsm.streams.getMessage(subjects.streams.tasks, { last_by_subj: `${prefix}.tasks.assigned.bid-yes` });
     expect(JSON.parse(new TextDecoder().decode(assigned.data))).toMatchObject({ taskId: 'bid-task', agentId: 'bid-yes' });
     const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'));
@@ -214,7 +214,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     const subs = ['handoffCompleted', 'handoffFailed'].map((type) =>
       nc.subscribe(subjects.event(type), { callback: (_e, m) => outcomes.push({ type, ...(JSON.parse(new TextDecoder().decode(m.data)) as EventEnvelope<{ taskId: string }>).data }) }),
     );
-    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-retry', subjects });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-retry', subjects, credsFile: testCredsFile() });
     await nats.js.publish(subjects.tasksSubmit, enc(task('late-task', 'late-cap')), { msgID: 'late-task' });
     await nats.js.publish(subjects.tasksSubmit, enc(task('doomed-task', 'never-cap', { deadline: new Date(Date.now() + 1500).toISOString() })), { msgID: 'doomed-task' });
     await nats.js.publish(subjects.tasksSubmit, enc({ id: 'broken-task', requiredCapabilities: [], priority: 'urgent' }), { msgID: 'broken-task' });
@@ -327,7 +327,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
       });
     });
     expect(failed.data.inFlight).toEqual(['fo-task']);
-    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-fo', subjects });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-fo', subjects, credsFile: testCredsFile() });
     let reassigned: EventEnvelope<Negotiation> | undefined;
     await waitFor(async () => {
       const events = await readStoredMessages(nats, subjects.streams.events, subjects.event('handoffCompleted'));
@@ -343,7 +343,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
   it('handles a burst of submitted tasks through OSSA_TASKS: nothing lost, nothing assigned twice', async () => {
     const workers = Array.from({ length: 10 }, (_, i) => `burst-${i}`);
     for (const id of workers) await register(agent(id, { maxLoad: 1000 }, 'burst-cap'));
-    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-burst', subjects });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-burst', subjects, credsFile: testCredsFile() });
     const count = Number(process.env.OSSA_TEST_BURST ?? 1000);
     const published = await Promise.all(
       Array.from({ length: count }, (_, i) => nats.js.publish(subjects.tasksSubmit, new TextEncoder().encode(JSON.stringify(task(`burst-task-${i}`, 'burst-cap'))), { msgID: `burst-task-${i}` })),
@@ -366,7 +366,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
   it('keeps tasks submitted while no registry runs, and a restarted registry places each exactly once', async () => {
     const workers = ['rs-1', 'rs-2', 'rs-3'];
     for (const id of workers) await register(agent(id, { maxLoad: 1000 }, 'restart-cap'));
-    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-restart', subjects });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-restart', subjects, credsFile: testCredsFile() });
     const publish = (i: number) => nats.js.publish(subjects.tasksSubmit, new TextEncoder().encode(JSON.stringify(task(`rs-task-${i}`, 'restart-cap'))), { msgID: `rs-task-${i}` });
     // First half while the registry runs; it is stopped while those are being placed; the rest while it is down.
     for (let i = 0; i < 40; i++) await publish(i);
@@ -392,7 +392,7 @@ describeMongo('registry service over NATS with MongoDB state', () => {
     expect(reply).toMatchObject({ selectedAgent: 'crash-a', status: 'already_assigned' });
     expect(await ask('agent.get', { agentId: 'crash-a' })).toMatchObject({ currentLoad: 1 });
     expect(await ask('agent.get', { agentId: 'crash-b' })).toMatchObject({ currentLoad: 0 });
-    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-crash', subjects });
+    const nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'registry-crash', subjects, credsFile: testCredsFile() });
     const delivered = await nats.jsm.streams.getMessage(subjects.streams.tasks, { last_by_subj: `${prefix}.tasks.assigned.crash-a` });
     await nats.drain();
     expect(JSON.parse(new TextDecoder().decode(delivered.data))).toMatchObject({ taskId: 'crash-task', agentId: 'crash-a' });

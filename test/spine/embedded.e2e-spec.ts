@@ -48,7 +48,7 @@ describe('all six services in one process', () => {
     expect(events.config.subjects).toEqual([`${prefix}.events.>`]);
     expect(events.config.retention).toBe(RetentionPolicy.Limits);
     const again = await ensureStreams(jsm, contractStreams(subjects));
-    expect(Object.values(again)).toEqual(['existing', 'existing', 'existing']);
+    expect(Object.values(again)).toEqual(['existing', 'existing', 'existing', 'existing']);
   });
 
   describe.each(SERVICES)('%s refuses malformed requests and keeps serving', (service) => {

@@ -11,7 +11,7 @@ import {
   readStoredMessages,
   type ConsumedMessage,
 } from '@ossa/messaging';
-import { deleteStreams, natsUrl, testConnection, uniquePrefix, waitFor } from '@ossa/testing';
+import { deleteStreams, natsUrl, testConnection, testCredsFile, uniquePrefix, waitFor } from '@ossa/testing';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -39,7 +39,7 @@ describe('JetStream plumbing', () => {
 
   beforeAll(async () => {
     nc = await testConnection();
-    nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'jetstream-spec', subjects });
+    nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'jetstream-spec', subjects, credsFile: testCredsFile() });
     await ensureStreams(nats.jsm, contractStreams(subjects));
   });
 

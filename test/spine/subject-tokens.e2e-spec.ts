@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection } from 'nats';
 import { subjectsFor, type ErrorEnvelope } from '@ossa/contracts';
 import { LedgerClient, NatsClient, NatsConnectionService } from '@ossa/messaging';
-import { natsUrl, requestJson, testConnection, uniquePrefix, useServices } from '@ossa/testing';
+import { natsUrl, requestJson, testConnection, uniquePrefix, useServices, testCredsFile } from '@ossa/testing';
 import { registryService } from '../../services/registry/src/definition';
 import { handoffLedgerKey } from '../../services/registry/src/handoff/handoff-state';
 
@@ -18,7 +18,7 @@ describe('subject tokens taken from replies', () => {
 
   beforeAll(async () => {
     nc = await testConnection();
-    nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'tokens-spec', subjects });
+    nats = await NatsConnectionService.connect({ url: natsUrl(), name: 'tokens-spec', subjects, credsFile: testCredsFile() });
   });
 
   afterAll(async () => {
@@ -127,6 +127,7 @@ describe('subject tokens taken from stored data', () => {
         url: natsUrl(),
         name: 'stored-tokens-spec',
         subjects,
+        credsFile: testCredsFile(),
       });
       try {
         expect(

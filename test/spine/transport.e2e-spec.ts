@@ -21,7 +21,7 @@ import {
   type OssaNatsTransport,
 } from '@ossa/messaging';
 import { createLogger, MetricsRegistry, ObservabilityModule } from '@ossa/observability';
-import { deleteStreams, natsUrl, requestJson, testConnection, uniquePrefix, waitFor } from '@ossa/testing';
+import { deleteStreams, natsUrl, requestJson, testConnection, uniquePrefix, waitFor, testCredsFile } from '@ossa/testing';
 
 // The transport and its pipeline, on a service of its own with probe controllers, against the real NATS server.
 
@@ -76,7 +76,7 @@ describe('OssaNatsTransport: NestJS handlers over one NATS connection', () => {
   const apps: { app: INestApplication; transport: OssaNatsTransport; metrics: MetricsRegistry; connection: NatsConnectionService }[] = [];
 
   async function startInstance(instance: string, replicaId: string) {
-    const connection = await NatsConnectionService.connect({ url: natsUrl(), name: `probe/${instance}`, subjects });
+    const connection = await NatsConnectionService.connect({ url: natsUrl(), name: `probe/${instance}`, subjects, credsFile: testCredsFile() });
     const logger = createLogger(service, instance, 'silent');
     const metrics = new MetricsRegistry(service, instance);
     const identity = { service, instance, version: 'test', startedAt: Date.now(), maxPayloadBytes: 4096 };

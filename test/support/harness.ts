@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type NatsConnection } from 'nats';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection } from 'nats';
 import { subjectsFor, type ServiceName, type Subjects } from '@ossa/contracts';
 import { registryBuckets } from '../../services/registry/src/agents/kv-registry.store';
+import { auditStreamName } from '@ossa/security';
 
-export const SERVICES: ServiceName[] = ['registry', 'ordering', 'consensus', 'conflict', 'decision', 'transport-health'];
+export const SERVICES: ServiceName[] = [
+  'registry',
+  'ordering',
+  'consensus',
+  'conflict',
+  'decision',
+  'transport-health',
+];
 
 /** A subject prefix of its own for each suite, so suites share one NATS server without seeing each other. */
 export function uniquePrefix(suite: string): string {
@@ -12,7 +21,8 @@ export function uniquePrefix(suite: string): string {
 
 export function natsUrl(): string {
   const url = process.env.NATS_URL;
-  if (!url) throw new Error('NATS_URL is not set: run integration tests through jest (test/support/global-setup.ts)');
+  if (!url)
+    throw new Error('NATS_URL is not set: run integration tests through jest (test/support/global-setup.ts)');
   return url;
 }
 
@@ -26,13 +36,19 @@ export function serviceEnv(prefix: string, extra: Record<string, string> = {}): 
     OSSA_EMBEDDED: '1',
     // Embedded consensus replicas keep their logs in memory in tests (the file log has its own specs).
     CONSENSUS_DATA_DIR: ':memory:',
+    // With security on (OSSA_TEST_SECURE=1) each service finds its own credentials here.
+    ...(process.env.NATS_CREDS_DIR ? { NATS_CREDS_DIR: process.env.NATS_CREDS_DIR } : {}),
   };
   for (const service of SERVICES) env[`${service.toUpperCase().replace(/-/g, '_')}_HTTP_PORT`] = '0';
   return { ...env, ...extra };
 }
 
 /** Resolves once `check` holds, asking every `intervalMs`; fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 20): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  intervalMs = 20,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
@@ -40,8 +56,14 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
 }
 
+/** Credentials of the tests' own connections when the suite runs with security on (OSSA_TEST_SECURE=1). */
+export function testCredsFile(): string | undefined {
+  return process.env.OSSA_TEST_NATS_CREDS || undefined;
+}
+
 export async function testConnection(): Promise<NatsConnection> {
-  return connect({ servers: natsUrl(), name: 'ossa-test' });
+  const creds = testCredsFile();
+  return connect({ servers: natsUrl(), name: 'ossa-test', ...(creds ? { authenticator: credsAuthenticator(readFileSync(creds)) } : {}) });
 }
 
 const encoder = new TextEncoder();
@@ -54,7 +76,11 @@ export async function requestJson<T = Record<string, unknown>>(
   body: unknown = {},
   options: { raw?: boolean; timeoutMs?: number } = {},
 ): Promise<T> {
-  const payload = options.raw ? (body instanceof Uint8Array ? body : encoder.encode(String(body))) : encoder.encode(JSON.stringify(body));
+  const payload = options.raw
+    ? body instanceof Uint8Array
+      ? body
+      : encoder.encode(String(body))
+    : encoder.encode(JSON.stringify(body));
   const reply = await nc.request(subject, payload, { timeout: options.timeoutMs ?? 5000 });
   return JSON.parse(decoder.decode(reply.data)) as T;
 }
@@ -62,9 +88,10 @@ export async function requestJson<T = Record<string, unknown>>(
 /** Deletes the streams a suite's prefix created. */
 export async function deleteStreams(nc: NatsConnection, subjects: Subjects): Promise<void> {
   const jsm = await nc.jetstreamManager();
-  // The registry's key-value buckets (its state without MONGO_URL) are streams too: KV_<bucket>.
+  // The registry's key-value buckets (its state without MONGO_URL) are streams too: KV_<bucket>. The audit
+  // stream refuses purges and message deletes, but a suite's own stream as a whole can go.
   const buckets = Object.values(registryBuckets(subjects.prefix)).map((bucket) => `KV_${bucket}`);
-  for (const name of [...Object.values(subjects.streams), ...buckets]) {
+  for (const name of [...Object.values(subjects.streams), ...buckets, auditStreamName(subjects.prefix)]) {
     await jsm.streams.delete(name).catch(() => undefined);
   }
 }
@@ -72,7 +99,9 @@ export async function deleteStreams(nc: NatsConnection, subjects: Subjects): Pro
 export { subjectsFor };
 
 /** GET over a fresh connection (closed afterwards, so nothing keeps the test process alive). */
-export async function httpGet(url: string): Promise<{ status: number; text: string; json<T = unknown>(): T }> {
+export async function httpGet(
+  url: string,
+): Promise<{ status: number; text: string; json<T = unknown>(): T }> {
   const res = await fetch(url, { headers: { connection: 'close' } });
   const text = await res.text();
   return { status: res.status, text, json: <T>() => JSON.parse(text) as T };

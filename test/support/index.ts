@@ -5,3 +5,4 @@ export { mongoUrlOrWarn, requireOrSkip, underCi } from './mongo';
 export * from './consensus-cluster';
 export * from './ledger-cluster';
 export * from './suite';
+export { startSecureServer, freePort, type SecureServer } from './secure-server';

@@ -1,4 +1,4 @@
-export { NatsConnectionService, type NatsConnectOptions } from './nats-connection';
+export { inboxPrefixOfCreds, NatsConnectionService, type NatsConnectOptions } from './nats-connection';
 export { OssaNatsTransport, type OssaTransportOptions } from './transport/ossa-nats.transport';
 export { attachOssaTransport } from './transport/attach-transport';
 export { onChannel, onStream, type OssaPattern, type HandlerExtras, type ConsumerSettings } from './transport/patterns';
@@ -18,3 +18,6 @@ export { SERVICE_IDENTITY, type ServiceIdentity } from './tokens';
 export { LOGGER } from './logger.token';
 export { readStoredMessages } from './stream-reader';
 export { LedgerClient } from './ledger-client';
+export { AuditPublisher, actorOf, type AuditEntry } from './audit-publisher';
+export { queryAudit } from './audit-reader';
+export { callerOf, callerScopedPattern, callerScopedSubject, type Caller } from './caller';

@@ -1,5 +1,6 @@
 import { RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
 import type { Subjects } from '@ossa/contracts';
+import { auditStreamName } from '@ossa/security';
 
 const NANOS_PER_MS = 1_000_000;
 
@@ -10,6 +11,8 @@ export interface StreamSpec {
   /** Window within which a repeated Nats-Msg-Id is dropped. */
   duplicateWindowMs: number;
   maxAgeMs: number;
+  /** Messages cannot be deleted or the stream purged through the API (the audit trail). */
+  appendOnly?: boolean;
 }
 
 /** The streams of the wire contract for one subject prefix. */
@@ -19,6 +22,7 @@ export function contractStreams(subjects: Subjects): StreamSpec[] {
     { name: subjects.streams.tasks, subjects: [subjects.tasksWildcard], retention: RetentionPolicy.Workqueue, duplicateWindowMs: 2 * 60_000, maxAgeMs: 7 * day },
     { name: subjects.streams.events, subjects: [subjects.eventsWildcard], retention: RetentionPolicy.Limits, duplicateWindowMs: 2 * 60_000, maxAgeMs: 7 * day },
     { name: subjects.streams.deadLetters, subjects: [subjects.deadLetterWildcard], retention: RetentionPolicy.Limits, duplicateWindowMs: 2 * 60_000, maxAgeMs: 30 * day },
+    { name: auditStreamName(subjects.prefix), subjects: [`${subjects.prefix}.audit.>`], retention: RetentionPolicy.Limits, duplicateWindowMs: 2 * 60_000, maxAgeMs: 400 * day, appendOnly: true },
   ];
 }
 
@@ -55,6 +59,7 @@ export async function ensureStreams(jsm: JetStreamManager, specs: StreamSpec[]):
       storage: StorageType.File,
       duplicate_window: spec.duplicateWindowMs * NANOS_PER_MS,
       max_age: spec.maxAgeMs * NANOS_PER_MS,
+      ...(spec.appendOnly ? { deny_delete: true, deny_purge: true } : {}),
     };
     try {
       await jsm.streams.add(config);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isSubjectToken, type LedgerCommand, type LedgerProposeReply, type LedgerRecord } from '@ossa/contracts';
+import type { AuditPublisher } from './audit-publisher';
 import { NatsClient } from './client/nats-client';
 import { NoRespondersError, RemoteError, RequestTimeoutError } from './client/request-errors';
 
@@ -32,6 +33,7 @@ export class LedgerClient {
   constructor(
     private readonly client: NatsClient,
     private readonly timeoutMs = 5000,
+    private readonly audit?: AuditPublisher,
   ) {}
 
   private request<T>(subject: string, body: unknown, timeoutMs: number): Promise<T> {
@@ -64,7 +66,15 @@ export class LedgerClient {
    */
   private async propose(command: LedgerCommand): Promise<LedgerProposeReply> {
     try {
-      return await this.proposeOnce(command);
+      const reply = await this.proposeOnce(command);
+      // Every committed ledger write is audited by the service that made it.
+      await this.audit?.record({
+        action: 'ledgerWrite',
+        outcome: reply.result.applied ? 'ok' : 'refused',
+        key: command.key,
+        details: { op: command.op, index: reply.index, term: reply.term, applied: reply.result.applied },
+      });
+      return reply;
     } finally {
       this.outstanding.delete(command.requestId!);
     }

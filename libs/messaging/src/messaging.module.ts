@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { HealthRegistry, MetricsRegistry, type Logger } from '@ossa/observability';
+import { AuditPublisher } from './audit-publisher';
 import { EventPublisher } from './event-publisher';
 import { LedgerClient } from './ledger-client';
 import { jetStreamHealthCheck, natsHealthCheck } from './health';
@@ -50,6 +51,7 @@ export class MessagingModule {
   static forRoot(options: MessagingModuleOptions): DynamicModule {
     const source = `${options.identity.service}/${options.identity.instance}`;
     const client = new NatsClient(options.connection);
+    const audit = new AuditPublisher(options.connection, source, options.logger);
     return {
       module: MessagingModule,
       global: true,
@@ -64,10 +66,11 @@ export class MessagingModule {
           useFactory: (metrics: MetricsRegistry) => new EventPublisher(options.connection, source, metrics),
         },
         { provide: NatsClient, useValue: client },
-        { provide: LedgerClient, useValue: new LedgerClient(client) },
+        { provide: AuditPublisher, useValue: audit },
+        { provide: LedgerClient, useValue: new LedgerClient(client, undefined, audit) },
         MessagingLifecycle,
       ],
-      exports: [NatsConnectionService, SERVICE_IDENTITY, LOGGER, EventPublisher, NatsClient, LedgerClient],
+      exports: [NatsConnectionService, SERVICE_IDENTITY, LOGGER, EventPublisher, AuditPublisher, NatsClient, LedgerClient],
     };
   }
 }

@@ -44,10 +44,19 @@ export async function startService(
     startedAt: Date.now(),
     maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
   };
+  if (!config.NATS_CREDS) {
+    logger.warn(
+      { nats: config.NATS_URL },
+      'NATS IS NOT AUTHENTICATED: any client of this NATS server can act as any agent, service or replica. Development only; run `npm run start:secure` or set NATS_CREDS.',
+    );
+  }
   const connection = await NatsConnectionService.connect({
     url: config.NATS_URL,
     name: `${definition.name}/${config.INSTANCE_ID}`,
     subjects,
+    credsFile: config.NATS_CREDS,
+    tls: { caFile: config.NATS_TLS_CA, certFile: config.NATS_TLS_CERT, keyFile: config.NATS_TLS_KEY },
+    inboxPrefix: config.NATS_INBOX_PREFIX,
   });
   const metrics = new MetricsRegistry(definition.name, config.INSTANCE_ID);
   const configModule = { module: class ServiceConfigModule {}, global: true, providers: [{ provide: ServiceConfig, useValue: config }], exports: [ServiceConfig] };

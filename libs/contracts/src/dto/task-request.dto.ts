@@ -10,6 +10,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   MaxLength,
   Min,
   ValidateNested,
@@ -57,7 +58,18 @@ export class SecurityContextDto {
   @IsOptional() @IsString() @MaxLength(50) encryptionLevel?: string;
 }
 
+/** A confidential value sealed with AES-256-GCM by its sender (`@ossa/security` sealJson); only key holders open it. */
+export class SealedValueDto {
+  @IsIn(['aes-256-gcm'], { message: 'enc must be aes-256-gcm' }) enc!: 'aes-256-gcm';
+  @IsString() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'kid must be a key id (1-64 letters, digits, _ . -)' }) kid!: string;
+  @IsString() @Matches(/^[A-Za-z0-9+/]{16}$/, { message: 'iv must be 12 bytes in base64' }) iv!: string;
+  @IsString() @Matches(/^[A-Za-z0-9+/]{22}==$/, { message: 'tag must be 16 bytes in base64' }) tag!: string;
+  @IsString() @Length(0, 1_400_000) @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'ct must be base64' }) ct!: string;
+}
+
 export class TaskContextDto {
+  /** The confidential part of the context, sealed end to end for the agent that takes the task (associated data `task/<id>#context`). */
+  @IsOptional() @ValidateNested() @Type(() => SealedValueDto) sealed?: SealedValueDto;
   @IsOptional() @IsString() @MaxLength(MAX_ID_LENGTH) agentId?: string;
   @IsOptional() @IsString() @MaxLength(MAX_ID_LENGTH) stepId?: string;
   @IsOptional() @IsArray() @ArrayMaxSize(100) previousResults?: unknown[];

@@ -6,6 +6,8 @@ import { MalformedReplyError, NoRespondersError, RemoteError, RequestTimeoutErro
 export interface RequestOptions {
   timeoutMs: number;
   headers?: MsgHdrs;
+  /** Turns the reply's bytes into JSON bytes first (a sealed reply is opened here); a throw makes it unreadable. */
+  openReply?: (data: Uint8Array, headers: MsgHdrs | undefined) => Uint8Array | Promise<Uint8Array>;
 }
 
 const encoder = new TextEncoder();
@@ -28,13 +30,18 @@ export class NatsClient {
     const data = body instanceof Uint8Array ? body : encoder.encode(JSON.stringify(body ?? {}));
     let reply;
     try {
-      reply = await this.nats.nc.request(subject, data, { timeout: options.timeoutMs, ...(options.headers ? { headers: options.headers } : {}) });
+      reply = await this.nats.nc.request(subject, data, {
+        timeout: options.timeoutMs,
+        ...(options.headers ? { headers: options.headers } : {}),
+      });
     } catch (err) {
       throw classify(err, subject, options.timeoutMs);
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(decoder.decode(reply.data));
+      parsed = JSON.parse(
+        decoder.decode(options.openReply ? await options.openReply(reply.data, reply.headers) : reply.data),
+      );
     } catch (err) {
       throw new MalformedReplyError(subject, (err as Error).message);
     }

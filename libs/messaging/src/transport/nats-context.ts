@@ -1,5 +1,6 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { MsgHdrs } from 'nats';
+import type { Caller } from '../caller';
 
 /** Delivery facts of a message read from a JetStream durable consumer. */
 export interface StreamDelivery {
@@ -10,7 +11,13 @@ export interface StreamDelivery {
   working(): void;
 }
 
-type ContextArgs = [subject: string, headers: MsgHdrs | undefined, receivedAt: number, delivery: StreamDelivery | undefined];
+type ContextArgs = [
+  subject: string,
+  headers: MsgHdrs | undefined,
+  receivedAt: number,
+  delivery: StreamDelivery | undefined,
+  caller?: Caller,
+];
 
 /** `@Ctx()` of every OSSA handler: the subject, the headers, when it arrived and, for streams, its delivery. */
 export class NatsContext extends BaseRpcContext<ContextArgs> {
@@ -29,5 +36,10 @@ export class NatsContext extends BaseRpcContext<ContextArgs> {
   /** Set for JetStream messages only. */
   getDelivery(): StreamDelivery | undefined {
     return this.args[3];
+  }
+
+  /** Who sent it, when it came on a caller-scoped subject (`<prefix>.as.<kind>.<id>.…`) the server proved. */
+  getCaller(): Caller | undefined {
+    return this.args[4];
   }
 }

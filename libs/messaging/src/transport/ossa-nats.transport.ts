@@ -3,6 +3,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { Msg, Subscription } from 'nats';
 import { decodeJsonObject, isErrorEnvelope, OssaError, type ServiceName } from '@ossa/contracts';
 import { MetricsRegistry, type Logger } from '@ossa/observability';
+import { callerOf, callerScopedPattern } from '../caller';
 import { DurableConsumer, type ConsumedMessage } from '../durable-consumer';
 import { NatsConnectionService } from '../nats-connection';
 import { MalformedPayload } from './malformed-payload';
@@ -89,7 +90,12 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
         if (!(name in tokens)) throw new Error(`pattern ${pattern.subject} needs a value for {${name}}`);
         return tokens[name as keyof typeof tokens]!;
       });
-      return { pattern, subject: `${connection.subjects.prefix}.${relative}`, handler, extras: (handler.extras ?? {}) as HandlerExtras };
+      return {
+        pattern,
+        subject: `${connection.subjects.prefix}.${relative}`,
+        handler,
+        extras: (handler.extras ?? {}) as HandlerExtras,
+      };
     });
     const queue = connection.subjects.queueGroup(service);
     for (const route of this.routes) {
@@ -97,14 +103,20 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
         this.consumers.push(await this.startConsumer(route));
         continue;
       }
-      const sub = connection.nc.subscribe(route.subject, {
-        ...(route.pattern.queue ? { queue } : {}),
-        callback: (err, msg) => {
-          if (err) logger.error({ err, subject: route.subject }, 'subscription error');
-          else this.track(this.handleMessage(route, msg));
-        },
-      });
-      this.subscriptions.push(sub);
+      // A service subject is also answered in its caller-scoped form, where the server has proven who asks.
+      const scoped = route.pattern.queue
+        ? callerScopedPattern(connection.subjects.prefix, route.subject)
+        : undefined;
+      for (const subject of scoped ? [route.subject, scoped] : [route.subject]) {
+        const sub = connection.nc.subscribe(subject, {
+          ...(route.pattern.queue ? { queue } : {}),
+          callback: (err, msg) => {
+            if (err) logger.error({ err, subject }, 'subscription error');
+            else this.track(this.handleMessage(route, msg));
+          },
+        });
+        this.subscriptions.push(sub);
+      }
     }
     // The server knows the subscriptions once this round trip returns: only then is the service "started".
     await connection.nc.flush();
@@ -132,7 +144,8 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
    */
   private async handleMessage(route: Route, msg: Msg): Promise<void> {
     const { metrics, logger } = this.options;
-    const context = new NatsContext([msg.subject, msg.headers, Date.now(), undefined]);
+    const caller = callerOf(this.options.connection.subjects.prefix, msg.subject);
+    const context = new NatsContext([msg.subject, msg.headers, Date.now(), undefined, caller]);
     if (msg.reply) logger.debug({ subject: route.subject }, 'request received');
     const labels = { subject: route.subject };
     const stopTimer = metrics.requestDuration.startTimer(labels);
@@ -190,7 +203,11 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
 
   /** A JetStream message: a handler error rejects, and the consumer naks, retries or dead-letters it. */
   private async handleStreamMessage(route: Route, m: ConsumedMessage): Promise<void> {
-    const delivery = { deliveryCount: m.deliveryCount, streamSequence: m.streamSequence, working: () => m.working() };
+    const delivery = {
+      deliveryCount: m.deliveryCount,
+      streamSequence: m.streamSequence,
+      working: () => m.working(),
+    };
     const context = new NatsContext([m.subject, m.headers, Date.now(), delivery]);
     await settle(await route.handler(this.decode(route, m.data), context));
   }

@@ -21,8 +21,13 @@ export function onChannel(channel: ChannelName, tokens: Readonly<Record<string, 
 }
 
 /** `@EventPattern(onStream('tasksSubmit', 'registry-handoff'), consumerSettings)`: a durable JetStream consumer. */
-export function onStream(channel: ChannelName, durable: string, tokens: Readonly<Record<string, string>> = {}): OssaPattern {
-  if (CHANNELS[channel].kind !== 'stream') throw new Error(`${channel} is not a JetStream subject: use onChannel()`);
+export function onStream(
+  channel: ChannelName,
+  durable: string,
+  tokens: Readonly<Record<string, string>> = {},
+): OssaPattern {
+  if (CHANNELS[channel].kind !== 'stream')
+    throw new Error(`${channel} is not a JetStream subject: use onChannel()`);
   return { channel, subject: channelAddress(channel, tokens), queue: true, durable };
 }
 

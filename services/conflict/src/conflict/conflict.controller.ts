@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   analyzeDependencies,
@@ -10,7 +10,7 @@ import {
   type ResolutionPlan,
 } from '@ossa/conflict';
 import { ConflictDetectRequest, ConflictResolveRequest, EVENT_NAMES, OssaError, type LedgerRecord } from '@ossa/contracts';
-import { EventPublisher, LedgerClient, onChannel } from '@ossa/messaging';
+import { actorOf, AuditPublisher, EventPublisher, LedgerClient, NatsContext, onChannel } from '@ossa/messaging';
 import { ConflictMetrics } from './conflict.metrics';
 
 export interface ResolveReply extends Omit<ResolutionPlan, 'score'> {
@@ -44,6 +44,7 @@ export class ConflictController {
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
     @Inject(ConflictMetrics) private readonly metrics: ConflictMetrics,
+    @Inject(AuditPublisher) private readonly audit: AuditPublisher,
   ) {}
 
   @MessagePattern(onChannel('conflictDetect'))
@@ -59,7 +60,7 @@ export class ConflictController {
   }
 
   @MessagePattern(onChannel('conflictResolve'))
-  async resolve(@Payload() request: ConflictResolveRequest): Promise<ResolveReply> {
+  async resolve(@Payload() request: ConflictResolveRequest, @Ctx() context?: NatsContext): Promise<ResolveReply> {
     const started = performance.now();
     const { algorithm, strategies, weights, ...rest } = request;
     const plan = runCore(() => resolveConflicts(rest, { now: Date.now(), strategies, weights }));
@@ -88,6 +89,13 @@ export class ConflictController {
       },
       { id: `conflictResolved:${resolutionId}` },
     );
+    await this.audit.record({
+      action: 'conflictResolved',
+      actor: actorOf(context?.getCaller()),
+      outcome: 'ok',
+      key: `conflict/resolution/${resolutionId}`,
+      details: { resolutionId, strategy: plan.strategy, tasks: plan.order.length, conflictCount: plan.conflicts.length, digest, committed: consensus.committed },
+    });
     reply.durationMs = Math.round((performance.now() - started) * 100) / 100;
     this.metrics.resolved(plan, reply.durationMs);
     return reply;

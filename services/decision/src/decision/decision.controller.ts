@@ -1,9 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { DecisionError, makeDecision, type DecisionResult } from '@ossa/decision';
 import { DecisionRequestDto, EVENT_NAMES, OssaError, type ErrorDetail, type LedgerRecord } from '@ossa/contracts';
-import { EventPublisher, LedgerClient, onChannel } from '@ossa/messaging';
+import { actorOf, AuditPublisher, EventPublisher, LedgerClient, NatsContext, onChannel } from '@ossa/messaging';
 import { BallotCollector, type CollectionReport } from './ballot-collector';
 import { DecisionMetrics } from './decision.metrics';
 
@@ -32,10 +32,11 @@ export class DecisionController {
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(LedgerClient) private readonly ledger: LedgerClient,
     @Inject(DecisionMetrics) private readonly metrics: DecisionMetrics,
+    @Inject(AuditPublisher) private readonly audit: AuditPublisher,
   ) {}
 
   @MessagePattern(onChannel('decisionMake'))
-  async make(@Payload() request: DecisionRequestDto): Promise<DecisionReply> {
+  async make(@Payload() request: DecisionRequestDto, @Ctx() context?: NatsContext): Promise<DecisionReply> {
     const started = performance.now();
     const decisionId = randomUUID();
     const { collection: collectionSpec, ...decisionRequest } = request;
@@ -80,6 +81,13 @@ export class DecisionController {
       },
       { id: `decisionMade:${decisionId}` },
     );
+    await this.audit.record({
+      action: 'decisionMade',
+      actor: actorOf(context?.getCaller()),
+      outcome: 'ok',
+      key: `decision/${request.id}/${decisionId}`,
+      details: { decisionId, requestId: request.id, outcome: result.outcome, winningAlternative: winner, ballots: ballots.length, committed: recorded.committed },
+    });
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
     this.metrics.decided(result, durationMs);
     return { decisionId, requestId: request.id, ...result, collection, recorded, durationMs };

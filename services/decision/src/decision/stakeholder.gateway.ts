@@ -1,5 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MalformedReplyError, NatsClient, NoRespondersError, RemoteError, RequestTimeoutError } from '@ossa/messaging';
+import type { MsgHdrs } from 'nats';
+import {
+  MalformedReplyError,
+  NatsClient,
+  NoRespondersError,
+  RemoteError,
+  RequestTimeoutError,
+} from '@ossa/messaging';
+import { ServiceConfig } from '@ossa/runtime';
+import { CIPHER, CIPHER_HEADER, KEY_ID_HEADER, KeyDirectory, openMessage } from '@ossa/security';
 
 /** How a stakeholder agent answered an invitation to vote. */
 export type BallotAnswer =
@@ -14,16 +23,39 @@ export type BallotAnswer =
 /** The decision service's one way to talk to stakeholder agents (`<prefix>.agents.<id>.ballot`). */
 @Injectable()
 export class StakeholderGateway {
-  constructor(@Inject(NatsClient) private readonly client: NatsClient) {}
+  private readonly keys?: KeyDirectory;
+
+  constructor(
+    @Inject(NatsClient) private readonly client: NatsClient,
+    @Inject(ServiceConfig) config: ServiceConfig,
+  ) {
+    if (config.OSSA_PAYLOAD_KEYS_DIR) this.keys = new KeyDirectory(config.OSSA_PAYLOAD_KEYS_DIR);
+  }
+
+  /** A ballot of a confidential decision arrives sealed (AES-256-GCM, key id in a header, bound to the ballot subject). */
+  private async open(subject: string, data: Uint8Array, headers: MsgHdrs | undefined): Promise<Uint8Array> {
+    if (headers?.get(CIPHER_HEADER) !== CIPHER) return data;
+    if (!this.keys)
+      throw new Error('the ballot is sealed but this service has no payload keys (OSSA_PAYLOAD_KEYS_DIR)');
+    return openMessage(await this.keys.keyring(), subject, headers.get(KEY_ID_HEADER), data);
+  }
 
   /** `invitation` is encoded once by the caller and sent to every stakeholder as it is. */
   async askBallot(stakeholderId: string, invitation: Uint8Array, timeoutMs: number): Promise<BallotAnswer> {
+    const subject = this.client.subjects.agent(stakeholderId, 'ballot');
     try {
-      return { kind: 'reply', body: await this.client.request<unknown>(this.client.subjects.agent(stakeholderId, 'ballot'), invitation, { timeoutMs }) };
+      return {
+        kind: 'reply',
+        body: await this.client.request<unknown>(subject, invitation, {
+          timeoutMs,
+          openReply: (data, headers) => this.open(subject, data, headers),
+        }),
+      };
     } catch (err) {
       if (err instanceof NoRespondersError) return { kind: 'absent' };
       if (err instanceof RequestTimeoutError) return { kind: 'silent' };
-      if (err instanceof MalformedReplyError || err instanceof RemoteError) return { kind: 'unreadable', reason: err.message };
+      if (err instanceof MalformedReplyError || err instanceof RemoteError)
+        return { kind: 'unreadable', reason: err.message };
       throw err;
     }
   }

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EVENT_NAMES, OssaError } from '@ossa/contracts';
-import { EventPublisher, LOGGER } from '@ossa/messaging';
+import { AuditPublisher, EventPublisher, LOGGER } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
 import { planFailover, type HandoffTask, type RegistryAgent } from '@ossa/registry';
 import { AgentDirectory } from '../agents/agent-directory';
@@ -35,6 +35,7 @@ export class FailoverService {
     @Inject(HandoffService) private readonly handoff: HandoffService,
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(AuditPublisher) private readonly audit?: AuditPublisher,
   ) {}
 
   /** One pass of every step; a failure of one agent or task is logged and the pass goes on. Never rejects. */
@@ -73,6 +74,7 @@ export class FailoverService {
         crashPoint('failover.agent-failed');
         const inFlight = (await this.store.handoffsOf(agent.id)).map((h) => h.taskId);
         await this.events.publish(EVENT_NAMES.agentFailed, { agentId: agent.id, lastHeartbeat: agent.lastHeartbeat, inFlight }, { id: `agentFailed:${agent.id}:${agent.lastHeartbeat}` });
+        await this.audit?.record({ action: 'agentFailed', outcome: 'ok', agentId: agent.id, details: { lastHeartbeat: agent.lastHeartbeat, inFlight } });
       } catch (err) {
         this.logger.warn({ err, agentId: agent.id }, 'could not mark a silent agent failed');
       }

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { describeMissing, scoreAndRank, type ScoredCandidate } from '@ossa/registry';
 import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
-import { EventPublisher, LedgerClient, LOGGER } from '@ossa/messaging';
+import { AuditPublisher, EventPublisher, LedgerClient, LOGGER } from '@ossa/messaging';
+import type { AuditActor } from '@ossa/security';
 import type { Logger } from '@ossa/observability';
 import { AgentDirectory } from '../agents/agent-directory';
 import type { AgentRecord, HandoffRecord, RegistryStore } from '../agents/agent.record';
@@ -40,6 +41,8 @@ export interface NegotiationRecord {
 export interface NegotiateOptions {
   /** Called while the negotiation runs (a durable message's `working()`), so its ack_wait does not expire. */
   keepAlive?: () => void;
+  /** Who asked for the handoff, for the audit trail. */
+  actor?: AuditActor;
 }
 
 /** What the ledger holds for a task: the value as read (the CAS's `expected`) and its decoded form. */
@@ -75,6 +78,7 @@ export class HandoffService {
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(RegistryMetrics) private readonly metrics: RegistryMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(AuditPublisher) private readonly audit?: AuditPublisher,
   ) {}
 
   async negotiate(task: HandoffRequestDto, options: NegotiateOptions = {}): Promise<NegotiationRecord> {
@@ -130,6 +134,14 @@ export class HandoffService {
           this.metrics.handoff(record.durationMs / 1000, rounds);
           if (wasReassigned) this.metrics.failover();
           await this.metrics.step('event', () => this.events.publish(EVENT_NAMES.handoffCompleted, record, { id: completedEventId(task.id, attempt.value.epoch) }));
+          await this.audit?.record({
+            action: wasReassigned ? 'taskReassigned' : 'taskAssigned',
+            ...(options.actor ? { actor: options.actor } : {}),
+            outcome: 'ok',
+            taskId: task.id,
+            agentId: record.selectedAgent,
+            details: { negotiationId: record.id },
+          });
           return record;
         }
         if (attempt.kind === 'settled') return this.answer(id, task.id, attempt.value, seen, rounds, 'already_assigned', started);

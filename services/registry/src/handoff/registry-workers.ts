@@ -1,4 +1,9 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
 import { EventPublisher, type StreamDelivery } from '@ossa/messaging';
 import { RegistryConfig } from '../registry-config';
@@ -45,11 +50,25 @@ export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicatio
   async placeSubmitted(task: HandoffRequestDto, delivery?: StreamDelivery): Promise<void> {
     const deadline = task.deadline ? Date.parse(task.deadline) : Number.POSITIVE_INFINITY;
     try {
-      await this.handoff.negotiate(task, delivery ? { keepAlive: () => delivery.working() } : {});
+      // Submitted on the shared tasks subject: the submitter is a client, but which one the subject does not prove.
+      await this.handoff.negotiate(task, {
+        ...(delivery ? { keepAlive: () => delivery.working() } : {}),
+        actor: { kind: 'unproven', id: 'tasks-submit' },
+      });
     } catch (err) {
       if (!(err instanceof OssaError) || err.code === 'INTERNAL') throw err;
       if (Date.now() < deadline) throw err; // not placeable yet: nak with backoff, try again
-      await this.events.publish(EVENT_NAMES.handoffFailed, { taskId: task.id, reason: err.code, message: err.message, details: err.details, deliveries: delivery?.deliveryCount ?? 1 }, { id: `handoffFailed:${task.id}` });
+      await this.events.publish(
+        EVENT_NAMES.handoffFailed,
+        {
+          taskId: task.id,
+          reason: err.code,
+          message: err.message,
+          details: err.details,
+          deliveries: delivery?.deliveryCount ?? 1,
+        },
+        { id: `handoffFailed:${task.id}` },
+      );
       this.registryMetrics.failed(err.code);
     }
   }

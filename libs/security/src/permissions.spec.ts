@@ -1,0 +1,67 @@
+import { inboxPrefixOfCreds } from '@ossa/messaging';
+import { issueCredentials, newAuthority, revokeIdentity } from './authority';
+import { IDENTITY_KINDS, permissionsFor, serviceOf } from './permissions';
+
+describe('identity permissions', () => {
+  it('never lets a non-admin identity inject faults or rewrite the audit stream', () => {
+    for (const kind of IDENTITY_KINDS.filter((k) => k !== 'admin')) {
+      const perms = permissionsFor('ossa', kind, kind === 'service' ? 'registry' : 'x1');
+      expect(perms.pub.deny).toEqual(
+        expect.arrayContaining([
+          'ossa.consensus.replica.*.fault',
+          '$JS.API.STREAM.PURGE.OSSA_AUDIT',
+          '$JS.API.STREAM.DELETE.OSSA_AUDIT',
+          '$JS.API.STREAM.MSG.DELETE.OSSA_AUDIT',
+        ]),
+      );
+    }
+  });
+
+  it('scopes an agent to subjects carrying its own id', () => {
+    const perms = permissionsFor('acme', 'agent', 'a-7');
+    expect(perms.sub.allow).toEqual(['_INBOX.agent.a-7.>', 'acme.agents.a-7.>', 'acme.tasks.assigned.a-7']);
+    // Requests only in its own caller-scoped form; never the plain subjects that name the agent in the body.
+    expect(perms.pub.allow.filter((s) => s.startsWith('acme.registry.'))).toEqual([]);
+    expect(perms.pub.allow.filter((s) => s.startsWith('acme.as.'))).toEqual([
+      'acme.as.agent.a-7.registry.agent.register',
+      'acme.as.agent.a-7.registry.agent.heartbeat',
+      'acme.as.agent.a-7.registry.agent.deregister',
+      'acme.as.agent.a-7.registry.agent.get',
+      'acme.as.agent.a-7.registry.agent.list',
+      'acme.as.agent.a-7.registry.task.complete',
+      'acme.as.agent.a-7.*.ping',
+    ]);
+    expect(perms.pub.allow.some((s) => s.includes('consensus'))).toBe(false);
+  });
+
+  it('gives the ledger to services that write it and to no one else', () => {
+    const writes = (kind: Parameters<typeof permissionsFor>[1], id: string) =>
+      permissionsFor('ossa', kind, id).pub.allow.includes('ossa.consensus.propose');
+    expect(['registry', 'conflict', 'decision'].map((s) => writes('service', s))).toEqual([true, true, true]);
+    expect([
+      writes('service', 'ordering'),
+      writes('service', 'transport-health'),
+      writes('client', 'c'),
+      writes('agent', 'a'),
+      writes('replica', 'r1'),
+    ]).toEqual([false, false, false, false, false]);
+  });
+
+  it('refuses ids that cannot be one subject token and unknown services', () => {
+    expect(() => permissionsFor('ossa', 'agent', 'a.b')).toThrow(/identity id/);
+    expect(() => permissionsFor('ossa', 'agent', '*')).toThrow(/identity id/);
+    expect(() => permissionsFor('ossa', 'service', 'mailer')).toThrow(/must start with one of/);
+    expect(serviceOf('transport-health-2')).toBe('transport-health');
+    expect(serviceOf('registry_b')).toBe('registry');
+  });
+
+  it('mints creds whose JWT names the identity and its inbox; revocation lists every key issued for it', async () => {
+    const state = newAuthority('ossa');
+    const first = await issueCredentials(state, 'agent', 'a1');
+    const second = await issueCredentials(state, 'agent', 'a1');
+    expect(inboxPrefixOfCreds(first.creds)).toBe('_INBOX.agent.a1');
+    expect(first.creds).toContain('NKEY SEED');
+    expect(revokeIdentity(state, 'agent', 'a1').sort()).toEqual([first.publicKey, second.publicKey].sort());
+    expect(Object.keys(state.revocations)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,22 @@
+// OSSA_TEST_SECURE=1: the integration suite runs once against a NATS server with security on. One secure
+// installation serves every suite prefix (`*` in the permissions); services get their own credentials
+// through NATS_CREDS_DIR, the tests' own connections an admin identity (OSSA_TEST_NATS_CREDS).
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { SERVICE_NAMES } from '../../libs/security/src/index';
+import { startSecureServer, type SecureServer } from './secure-server';
+
+export async function startSecureSuiteServer(): Promise<SecureServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ossa-secure-suite-'));
+  const server = await startSecureServer('*', { dir });
+  for (const service of SERVICE_NAMES) await server.creds('service', service);
+  // Every replica id the consensus suites use (test/consensus/raft-cluster.e2e-spec.ts).
+  for (const id of ['r1', 'r2', 'r3', 'r4', 'r5', 'a', 'b', 'c', 'd', 'e', 'm1', 'm2', 'm3'])
+    await server.creds('replica', id);
+  const admin = await server.creds('admin', 'tests');
+  process.env.NATS_URL = server.url;
+  process.env.NATS_CREDS_DIR = path.join(dir, 'creds');
+  process.env.OSSA_TEST_NATS_CREDS = admin.file;
+  return server;
+}
