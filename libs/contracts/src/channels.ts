@@ -44,6 +44,10 @@ export const CHANNELS = {
   registryTaskComplete: { address: 'registry.task.complete', kind: 'request', scope: 'service' },
   agentBid: { address: 'agents.{agentId}.bid', kind: 'request', scope: 'agent' },
   agentAward: { address: 'agents.{agentId}.award', kind: 'request', scope: 'agent' },
+  /** Secure mode: any service request sent by an agent or client under its own proven id (`{request}` is the plain subject after the prefix). */
+  callerScoped: { address: 'as.{callerKind}.{callerId}.{request}', kind: 'request', scope: 'service' },
+  identityAgentIssue: { address: 'as.client.{clientId}.identity.agent.issue', kind: 'request', scope: 'service' },
+  audit: { address: 'audit.{action}.{actorKind}.{actorId}', kind: 'stream', scope: 'client' },
 } as const satisfies Record<string, ChannelSpec>;
 
 export type ChannelName = keyof typeof CHANNELS;
