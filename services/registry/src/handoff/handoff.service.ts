@@ -153,7 +153,7 @@ export class HandoffService {
 
   private noCandidate(search: ReturnType<AgentDirectory['findCandidates']>): OssaError {
     if (search.outcome === 'missing_capability') {
-      return new OssaError('NOT_FOUND', `No agent offers ${describeMissing(search.missing)}`, search.missing.map((m) => ({ field: 'requiredCapabilities', message: `no agent offers ${m.capabilityId}${m.version ? ` ${m.version}` : ''}`, value: m })));
+      return new OssaError('NOT_FOUND', describeMissing(search.missing), search.missing.map((m) => ({ field: 'requiredCapabilities', message: `no agent offers ${m.capabilityId}${m.version ? ` ${m.version}` : ''}`, value: m })));
     }
     if (search.outcome === 'capacity_exceeded') {
       return new OssaError('AGENT_CAPACITY_EXCEEDED', 'Agent capacity exceeded', [{ field: 'requiredCapabilities', message: `all ${search.full} capable agents are busy or at maxLoad` }]);
