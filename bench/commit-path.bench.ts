@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BSON, Binary } from 'mongodb';
 import { connect } from 'nats';
-import { checkPeerMessage, type Entry, type Message } from '@ossa/consensus';
+import { checkPeerMessage, MESSAGE_TYPE_LIST, type Entry, type Message } from '@ossa/consensus';
 import { startTestServers } from '@ossa/testing';
 import { decodeMessage, encodeMessage } from '../services/consensus/src/replica/wire';
 import { percentile, random } from './bench-support';
@@ -23,20 +23,7 @@ interface Codec {
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
-const TYPES = [
-  'appendEntries',
-  'appendEntriesResponse',
-  'requestVote',
-  'requestVoteResponse',
-  'requestPreVote',
-  'requestPreVoteResponse',
-  'heartbeat',
-  'heartbeatResponse',
-  'installSnapshot',
-  'timeoutNow',
-  'readIndex',
-  'readIndexResponse',
-] as const;
+const TYPES = MESSAGE_TYPE_LIST;
 const NUMBERS = ['term', 'index', 'logTerm', 'commit', 'rejectHint'] as const;
 
 /**

@@ -27,6 +27,7 @@ export type {
 } from './raft/types';
 export { decodeConfChange, encodeConfChange } from './raft/membership';
 export {
+  MESSAGE_TYPE_LIST,
   checkPeerMessage,
   PEER_DROP_REASONS,
   type PeerCheck,

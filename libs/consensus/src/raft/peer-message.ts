@@ -27,7 +27,8 @@ export interface PeerCheckContext {
   maxEntries?: number;
 }
 
-const MESSAGE_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
+/** Every Raft message type, in a fixed order (a binary encoding may use the position). */
+export const MESSAGE_TYPE_LIST: readonly MessageType[] = [
   'appendEntries',
   'appendEntriesResponse',
   'requestVote',
@@ -40,7 +41,8 @@ const MESSAGE_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
   'timeoutNow',
   'readIndex',
   'readIndexResponse',
-]);
+];
+const MESSAGE_TYPES: ReadonlySet<MessageType> = new Set(MESSAGE_TYPE_LIST);
 const FIELDS = new Set([
   'type',
   'from',
