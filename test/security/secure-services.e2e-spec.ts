@@ -17,6 +17,7 @@ import {
 import { headers as natsHeaders } from 'nats';
 import {
   requestJson,
+  seedRequest,
   serviceEnv,
   startSecureServer,
   uniquePrefix,
@@ -25,7 +26,6 @@ import {
 } from '@ossa/testing';
 import { decisionService } from '../../services/decision/src/definition';
 import { registryService } from '../../services/registry/src/definition';
-import { seedRequest } from './decision-fixture';
 import { publishRefusal } from './nats-support';
 
 jest.setTimeout(90_000);

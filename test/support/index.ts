@@ -6,3 +6,4 @@ export * from './consensus-cluster';
 export * from './ledger-cluster';
 export * from './suite';
 export { startSecureServer, freePort, type SecureServer } from './secure-server';
+export { seedRequest, stakeholder } from './decision-request';

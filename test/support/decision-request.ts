@@ -1,4 +1,4 @@
-// The seed's decision request (same shape as test/decision), for the secure services spec.
+// The seed's decision request, for the decision specs over NATS (plain and secure).
 const now = () => new Date().toISOString();
 const attr = (criterion: string, value: number, confidence = 0.9) => ({
   criterion,
@@ -49,7 +49,7 @@ function alternative(id: string, name: string, proposedBy: string, quality: numb
   };
 }
 
-function stakeholder(id: string, role: string, ai: number) {
+export function stakeholder(id: string, role: string, ai: number) {
   return {
     id,
     name: id.toUpperCase(),
