@@ -17,6 +17,7 @@ export interface ReplicaStatus {
   lastLogIndex: number;
   firstLogIndex: number;
   peers: string[];
+  member?: boolean;
   loop?: { state: string; reason?: string };
 }
 
@@ -64,8 +65,8 @@ export class ConsensusCluster {
   }
 
   /** Starts (or restarts) a replica and resolves once it serves requests. */
-  async start(id: string): Promise<ChildService> {
-    const child = spawnService('services/consensus/src/main.js', this.env(id));
+  async start(id: string, env: Record<string, string> = {}): Promise<ChildService> {
+    const child = spawnService('services/consensus/src/main.js', { ...this.env(id), ...env });
     this.children.set(id, child);
     await child.waitForLog((l) => l.msg === 'started');
     return child;
@@ -139,6 +140,27 @@ export class ConsensusCluster {
     via: string,
   ): Promise<{ key: string; value: string | null; index: number } | ErrorEnvelope> {
     return requestJson(this.nc, this.subject(via, 'read'), { key }, { timeoutMs: 8000 });
+  }
+
+  /** Starts a replica that joins the running cluster whose voters are `voters` (CONSENSUS_JOIN=1). */
+  startJoiner(id: string, voters: string[]): Promise<ChildService> {
+    return this.start(id, { CONSENSUS_JOIN: '1', CONSENSUS_PEERS: [...voters, id].join(',') });
+  }
+
+  /** An admin request (membership change, leadership transfer) through the service subject or one replica's. */
+  admin<T = unknown>(
+    action: 'add' | 'remove' | 'transfer',
+    body: Record<string, unknown>,
+    via?: string,
+    timeoutMs = 10_000,
+  ): Promise<T | ErrorEnvelope> {
+    const service = {
+      add: 'admin.replica.add',
+      remove: 'admin.replica.remove',
+      transfer: 'admin.leader.transfer',
+    }[action];
+    const subject = via ? this.subject(via, `admin.${action}`) : `${this.prefix}.consensus.${service}`;
+    return requestJson<T | ErrorEnvelope>(this.nc, subject, body, { timeoutMs });
   }
 
   /** Cuts Raft traffic between `id` and `peers` in both directions (or heals it with an empty list). */

@@ -4,6 +4,7 @@ import { AgentBatchDto, AgentDto, AgentHeartbeatDto, AgentListDto, AgentRefDto, 
 import { ConflictDetectRequest, ConflictResolveRequest } from './dto/conflict.dto';
 import { DecisionRequestDto } from './dto/decision.dto';
 import { FaultDto, LedgerCommandDto, LedgerReadDto } from './dto/ledger.dto';
+import { LeaderTransferDto, ReplicaRefDto } from './dto/membership.dto';
 import { PingRequest } from './dto/ping.dto';
 
 /**
@@ -22,6 +23,12 @@ export const REQUEST_PAYLOADS: Partial<Record<ChannelName, ClassConstructor<obje
   replicaPropose: LedgerCommandDto,
   replicaRead: LedgerReadDto,
   replicaFault: FaultDto,
+  consensusReplicaAdd: ReplicaRefDto,
+  consensusReplicaRemove: ReplicaRefDto,
+  consensusLeaderTransfer: LeaderTransferDto,
+  replicaAdminAdd: ReplicaRefDto,
+  replicaAdminRemove: ReplicaRefDto,
+  replicaAdminTransfer: LeaderTransferDto,
   registryAgentRegister: AgentDto,
   registryAgentHeartbeat: AgentHeartbeatDto,
   registryAgentDeregister: AgentRefDto,

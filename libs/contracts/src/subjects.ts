@@ -20,7 +20,7 @@ export interface Subjects {
   /** Subject on which one agent (or stakeholder) is asked something: `<prefix>.agents.<agentId>.<action>`. */
   agent(agentId: string, action: 'bid' | 'award' | 'ballot'): string;
   /** One consensus replica's own subject: `<prefix>.consensus.replica.<replicaId>.<action>`. */
-  replica(replicaId: string, action: 'raft' | 'propose' | 'read' | 'status' | 'fault'): string;
+  replica(replicaId: string, action: ReplicaAction): string;
   /** Durable assignments of one agent (stream OSSA_TASKS). */
   tasksAssigned(agentId: string): string;
   readonly tasksAssignedWildcard: string;
@@ -39,7 +39,18 @@ export interface Subjects {
 /** Agent ids that can stand as one subject token. */
 export const AGENT_TOKEN_PATTERN = SUBJECT_TOKEN_PATTERN;
 
-const REPLICA_ACTIONS = { raft: 'replicaRaft', propose: 'replicaPropose', read: 'replicaRead', status: 'replicaStatus', fault: 'replicaFault' } as const;
+const REPLICA_ACTIONS = {
+  raft: 'replicaRaft',
+  propose: 'replicaPropose',
+  read: 'replicaRead',
+  status: 'replicaStatus',
+  fault: 'replicaFault',
+  'admin.add': 'replicaAdminAdd',
+  'admin.remove': 'replicaAdminRemove',
+  'admin.transfer': 'replicaAdminTransfer',
+} as const;
+/** The actions on one replica's own subjects. */
+export type ReplicaAction = keyof typeof REPLICA_ACTIONS;
 const AGENT_ACTIONS = { bid: 'agentBid', award: 'agentAward', ballot: 'stakeholderBallot' } as const;
 
 export function subjectsFor(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {

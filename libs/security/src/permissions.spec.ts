@@ -17,6 +17,17 @@ describe('identity permissions', () => {
     }
   });
 
+  it('keeps membership change and leadership transfer to the admin identity (replicas only forward to their leader)', () => {
+    for (const kind of IDENTITY_KINDS.filter((k) => k !== 'admin')) {
+      const perms = permissionsFor('ossa', kind, kind === 'service' ? 'conflict' : 'x1');
+      expect(perms.pub.deny).toContain('ossa.consensus.admin.>');
+      const forwards = kind === 'replica';
+      expect(perms.pub.deny.includes('ossa.consensus.replica.*.admin.>')).toBe(!forwards);
+      expect(perms.pub.allow.includes('ossa.consensus.replica.*.admin.>')).toBe(forwards);
+    }
+    expect(permissionsFor('ossa', 'replica', 'r4').sub.allow).toContain('ossa.consensus.admin.>');
+  });
+
   it('scopes an agent to subjects carrying its own id', () => {
     const perms = permissionsFor('acme', 'agent', 'a-7');
     expect(perms.sub.allow).toEqual(['_INBOX.agent.a-7.>', 'acme.agents.a-7.>', 'acme.tasks.assigned.a-7']);

@@ -63,9 +63,14 @@ function auditDenials(prefix: string): string[] {
 
 const RESPOND_ONCE = { max: 1, ttl: 0 };
 
-/** What every non-admin identity may never do, whatever else its table says. */
-function universalDenials(prefix: string): string[] {
-  return [...auditDenials(prefix), `${prefix}.consensus.replica.*.fault`];
+/**
+ * What every non-admin identity may never do, whatever else its table says: inject faults, change the
+ * membership or move the leadership of the consensus replicas. Replicas alone may forward such an admin request
+ * to their leader's own subject.
+ */
+function universalDenials(prefix: string, kind: Exclude<IdentityKind, 'admin'>): string[] {
+  const forwarded = kind === 'replica' ? [] : [`${prefix}.consensus.replica.*.admin.>`];
+  return [...auditDenials(prefix), `${prefix}.consensus.replica.*.fault`, `${prefix}.consensus.admin.>`, ...forwarded];
 }
 
 function servicePermissions(prefix: string, service: SecuredService, id: string): SubjectPermissions {
@@ -114,7 +119,7 @@ function servicePermissions(prefix: string, service: SecuredService, id: string)
       break;
   }
   return {
-    pub: { allow: pub, deny: universalDenials(p) },
+    pub: { allow: pub, deny: universalDenials(p, 'service') },
     sub: { allow: sub, deny: [] },
     resp: RESPOND_ONCE,
   };
@@ -129,16 +134,19 @@ function replicaPermissions(prefix: string, replicaId: string): SubjectPermissio
         `${p}.consensus.replica.*.propose`,
         `${p}.consensus.replica.*.read`,
         `${p}.consensus.replica.*.status`,
+        // A follower forwards an admin request it received to the leader.
+        `${p}.consensus.replica.*.admin.>`,
         `${p}.events.>`,
         `${p}.audit.>`,
         `$JS.API.>`,
         `$JS.ACK.>`,
       ],
-      deny: universalDenials(p),
+      deny: universalDenials(p, 'replica'),
     },
     sub: {
       allow: [
         `${inboxPrefix('replica', replicaId)}.>`,
+        `${p}.consensus.admin.>`,
         `${p}.consensus.propose`,
         `${p}.consensus.read`,
         `${p}.consensus.status`,
@@ -176,7 +184,7 @@ function agentPermissions(prefix: string, agentId: string): SubjectPermissions {
         `$JS.API.CONSUMER.DELETE.${tasks}.${consumer}`,
         `$JS.ACK.${tasks}.${consumer}.>`,
       ],
-      deny: universalDenials(p),
+      deny: universalDenials(p, 'agent'),
     },
     sub: {
       allow: [
@@ -223,7 +231,7 @@ function clientPermissions(prefix: string, clientId: string): SubjectPermissions
         `$JS.ACK.${events}.>`,
         `$JS.FC.${events}.>`,
       ],
-      deny: universalDenials(p),
+      deny: universalDenials(p, 'client'),
     },
     sub: { allow: [`${inboxPrefix('client', clientId)}.>`, `${p}.events.>`], deny: [] },
   };

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { loadConsensusConfig, ConsensusConfig } from './replica/consensus-config';
-import { ConsensusController, FaultController, ReplicaController } from './replica/consensus.controller';
+import { ConsensusController, FaultController, MembershipController, ReplicaController } from './replica/consensus.controller';
 import { ConsensusMetrics } from './replica/consensus.metrics';
 import { ReplicaHost } from './replica/replica-host';
 
@@ -12,7 +12,7 @@ export class ConsensusModule {
     return {
       module: ConsensusModule,
       // Fault injection is served only where it is switched on.
-      controllers: [ConsensusController, ReplicaController, ...(config.CONSENSUS_FAULT_INJECTION === '1' ? [FaultController] : [])],
+      controllers: [ConsensusController, ReplicaController, MembershipController, ...(config.CONSENSUS_FAULT_INJECTION === '1' ? [FaultController] : [])],
       providers: [{ provide: ConsensusConfig, useValue: config }, ReplicaHost, ConsensusMetrics],
     };
   }

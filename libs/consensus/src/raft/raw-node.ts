@@ -102,6 +102,12 @@ export class RawNode {
     return this.#raft.voters.has(id);
   }
 
+  /** Index of the entry (or snapshot) that introduced the configuration in force; above commitIndex while a change is pending. */
+  configIndex(): number {
+    const history = this.#raft.confHistory;
+    return history[history.length - 1].index;
+  }
+
   commitIndex(): number {
     return this.#raft.log.committed;
   }

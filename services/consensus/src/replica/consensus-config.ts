@@ -21,6 +21,11 @@ export class ConsensusConfig {
   @IsInt() @Min(0) @Max(10_000_000) CONSENSUS_SNAPSHOT_CATCHUP_ENTRIES!: number;
   @IsString() CONSENSUS_DATA_DIR!: string;
   @IsIn(['0', '1']) CONSENSUS_FAULT_INJECTION!: '0' | '1';
+  /**
+   * 1: this replica joins a running cluster. CONSENSUS_PEERS then lists the voters in force plus itself; it is no
+   * voter (never campaigns) until the leader's entry adding it reaches its log.
+   */
+  @IsIn(['0', '1']) CONSENSUS_JOIN!: '0' | '1';
 
   get peers(): string[] {
     return this.CONSENSUS_PEERS.split(',');
@@ -40,6 +45,7 @@ export function loadConsensusConfig(env: Record<string, string | undefined>): Co
     CONSENSUS_SNAPSHOT_CATCHUP_ENTRIES: '5000',
     CONSENSUS_DATA_DIR: '.data',
     CONSENSUS_FAULT_INJECTION: '0',
+    CONSENSUS_JOIN: '0',
   };
   return loadConfig(ConsensusConfig, { service: 'consensus', scope: 'CONSENSUS', defaults, check: crossCheck }, env);
 }

@@ -1,6 +1,15 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { FaultDto, LedgerCommandDto, LedgerReadDto, type LedgerProposeReply } from '@ossa/contracts';
+import {
+  FaultDto,
+  LeaderTransferDto,
+  LedgerCommandDto,
+  LedgerReadDto,
+  ReplicaRefDto,
+  type LeaderTransferReply,
+  type LedgerProposeReply,
+  type MembershipChangeReply,
+} from '@ossa/contracts';
 import { NatsContext, onChannel, type HandlerExtras } from '@ossa/messaging';
 import { ReplicaHost, type ReadReply } from './replica-host';
 
@@ -60,5 +69,45 @@ export class FaultController {
   @MessagePattern(onChannel('replicaFault'))
   isolate(@Payload() request: FaultDto) {
     return this.host.isolate(request.isolate);
+  }
+}
+
+/**
+ * Admin only (in secure mode only the admin identity may publish here): membership change and leadership
+ * transfer, on the service subjects (any replica answers, a follower forwards to the leader) and on each
+ * replica's own subjects (where followers forward to).
+ */
+@Controller()
+export class MembershipController {
+  constructor(@Inject(ReplicaHost) private readonly host: ReplicaHost) {}
+
+  @MessagePattern(onChannel('consensusReplicaAdd'))
+  add(@Payload() request: ReplicaRefDto): Promise<MembershipChangeReply> {
+    return this.host.changeMembership('add', request.replicaId, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('consensusReplicaRemove'))
+  remove(@Payload() request: ReplicaRefDto): Promise<MembershipChangeReply> {
+    return this.host.changeMembership('remove', request.replicaId, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('consensusLeaderTransfer'))
+  transfer(@Payload() request: LeaderTransferDto): Promise<LeaderTransferReply> {
+    return this.host.transferLeadership(request.replicaId, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('replicaAdminAdd'))
+  addHere(@Payload() request: ReplicaRefDto): Promise<MembershipChangeReply> {
+    return this.host.changeMembership('add', request.replicaId, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('replicaAdminRemove'))
+  removeHere(@Payload() request: ReplicaRefDto): Promise<MembershipChangeReply> {
+    return this.host.changeMembership('remove', request.replicaId, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('replicaAdminTransfer'))
+  transferHere(@Payload() request: LeaderTransferDto): Promise<LeaderTransferReply> {
+    return this.host.transferLeadership(request.replicaId, this.host.deadline());
   }
 }

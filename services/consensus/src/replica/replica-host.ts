@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import mongoose, { type Connection } from 'mongoose';
 import path from 'node:path';
 import { MemoryReplicaLog, type LedgerCommand, type ReplicaLog } from '@ossa/consensus';
-import { EVENT_NAMES, OssaError, type LedgerProposeReply } from '@ossa/contracts';
+import { EVENT_NAMES, OssaError, type LeaderTransferReply, type LedgerProposeReply, type MembershipChangeReply, type ReplicaAction } from '@ossa/contracts';
 import { EventPublisher, LOGGER, NatsClient, NatsConnectionService, NoRespondersError, RemoteError, RequestTimeoutError } from '@ossa/messaging';
 import { HealthRegistry, type Logger } from '@ossa/observability';
 import { databaseName } from '@ossa/persistence';
@@ -11,6 +11,7 @@ import { ServiceConfig } from '@ossa/runtime';
 import { ConsensusConfig } from './consensus-config';
 import { ConsensusMetrics } from './consensus.metrics';
 import { LocalSession } from './local-session';
+import { MembershipAdmin, MembershipError } from './membership-admin';
 import { ReplicaError, ReplicaNode } from './replica-node';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,6 +32,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
   node!: ReplicaNode;
   private connection?: Connection;
   private readonly session = new LocalSession();
+  private admin!: MembershipAdmin;
 
   constructor(
     @Inject(ConsensusConfig) readonly config: ConsensusConfig,
@@ -49,6 +51,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     this.node = new ReplicaNode({
       id,
       peers: this.config.peers,
+      join: this.config.CONSENSUS_JOIN === '1',
       log,
       electionTimeoutMs: this.config.ELECTION_TIMEOUT_MS,
       heartbeatMs: this.config.HEARTBEAT_MS,
@@ -62,7 +65,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
         this.metrics.observeStatus(this.node.status());
         if (role === 'leader') {
           this.metrics.becameLeader();
-          this.fireEvent(EVENT_NAMES.leaderElected, { replicaId: id, term, peers: this.config.peers }, `leaderElected:${term}:${id}`);
+          this.fireEvent(EVENT_NAMES.leaderElected, { replicaId: id, term, peers: this.node.status().peers }, `leaderElected:${term}:${id}`);
         }
       },
       onApplied: ({ index, term, command, result, local }) => {
@@ -76,6 +79,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
       onFatal: (err) => this.stopOnFailure(err),
     });
     await this.node.start();
+    this.admin = new MembershipAdmin(this.node);
     this.health.register('raft', async () => {
       const s = this.node.status();
       const loop = this.node.loopState();
@@ -184,11 +188,57 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     }) as Promise<ReadReply>;
   }
 
+  /** Admin: adds or removes one voter through the leader; resolves once the configuration entry is committed. */
+  async changeMembership(action: 'add' | 'remove', replicaId: string, deadline: number): Promise<MembershipChangeReply> {
+    const reply = await this.followLeader(
+      deadline,
+      (remaining) => this.asAdmin(() => this.admin.change(action, replicaId, remaining), replicaId),
+      action === 'add' ? 'admin.add' : 'admin.remove',
+      { replicaId },
+    );
+    this.logger.info({ ...reply }, `membership: ${action} ${replicaId} committed`);
+    return reply;
+  }
+
+  /** Admin: hands leadership to `replicaId` (or the most up-to-date voter); resolves once it leads. */
+  async transferLeadership(replicaId: string | undefined, deadline: number): Promise<LeaderTransferReply> {
+    const reply = await this.followLeader(
+      deadline,
+      (remaining) => this.asAdmin(() => this.admin.transfer(replicaId, remaining), replicaId),
+      'admin.transfer',
+      replicaId === undefined ? {} : { replicaId },
+    );
+    this.logger.info({ ...reply }, 'leadership transferred');
+    return reply;
+  }
+
+  /** Runs an admin action on this replica: null when it does not lead (followLeader then forwards), contract errors otherwise. */
+  private async asAdmin<T>(run: () => Promise<T>, replicaId: string | undefined): Promise<T | null> {
+    if (!this.node.isLeader) return null;
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof MembershipError)) throw err;
+      const detail = { field: 'replicaId', message: err.message, constraint: err.constraint, value: replicaId ?? null };
+      switch (err.code) {
+        case 'NOT_LEADER':
+          return null;
+        case 'INVALID':
+          throw new OssaError('VALIDATION_FAILED', err.message, [detail]);
+        case 'BUSY':
+          throw new OssaError('QUORUM_NOT_MET', err.message, [detail]);
+        case 'TIMEOUT':
+        case 'ENDED':
+          throw new OssaError('CONSENSUS_TIMEOUT', 'Consensus timeout', [detail]);
+      }
+    }
+  }
+
   /**
    * Runs `local` here when it can be served here, otherwise forwards to the leader, retrying across leader
    * changes until the deadline; past it the caller gets CONSENSUS_TIMEOUT.
    */
-  private async followLeader<T>(deadline: number, local: (remainingMs: number) => Promise<T | null>, forwardAction?: 'propose' | 'read', forwardBody?: unknown): Promise<T> {
+  private async followLeader<T>(deadline: number, local: (remainingMs: number) => Promise<T | null>, forwardAction?: ReplicaAction, forwardBody?: unknown): Promise<T> {
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.timeout(this.node.leader);

@@ -16,6 +16,7 @@ import {
   type ReplicaLog,
   type Role,
 } from '@ossa/consensus';
+import { CoreEvents } from './core-events';
 import { LocalSession } from './local-session';
 import { decodeMessage, encodeMessage, frameMessage, Reassembler } from './wire';
 
@@ -33,7 +34,10 @@ export type LoopState =
 
 export interface ReplicaNodeOptions {
   id: string;
+  /** The voters the log starts from (CONSENSUS_PEERS); the configuration in force is the latest one in the log. */
   peers: string[];
+  /** A replica joining a running cluster: not a voter until the leader's entry adding it is in its log. */
+  join?: boolean;
   log: ReplicaLog;
   transport: ReplicaTransport;
   electionTimeoutMs: number;
@@ -118,7 +122,8 @@ export class ReplicaNode {
   private loop: LoopState = { state: 'starting' };
   private isolated = new Set<string>();
   private compactor!: CatchUpCompactor;
-  private peerSet = new Set<string>();
+  /** Membership admin listens here for configuration entries applied and leadership changes. */
+  readonly coreEvents = new CoreEvents();
   private reassembler!: Reassembler;
   private messageSeq = 0;
 
@@ -131,7 +136,7 @@ export class ReplicaNode {
     this.raft = new RawNode(
       {
         id,
-        voters: peers,
+        voters: this.options.join ? peers.filter((p) => p !== id) : peers,
         electionTick: Math.max(2, Math.round(electionTimeoutMs / tickMs)),
         heartbeatTick: Math.max(1, Math.round(heartbeatMs / tickMs)),
         random: this.options.random ?? { next: Math.random },
@@ -146,7 +151,6 @@ export class ReplicaNode {
       snapshotEvery: this.options.snapshotEvery,
       catchUpEntries: this.options.snapshotCatchUpEntries ?? 5000,
     });
-    this.peerSet = new Set(peers);
     this.reassembler = new Reassembler(
       (peer) => this.isPeer(peer),
       this.options.maxMessageBytes ?? 512 * 1024 * 1024,
@@ -198,8 +202,23 @@ export class ReplicaNode {
     return null;
   }
 
+  /** Peers are the voters of the configuration in force (thesis §4.1): an added replica is one, a removed one no longer. */
   private isPeer(id: string): boolean {
-    return id !== this.options.id && (this.peerSet.has(id) || this.raft.isVoter(id));
+    return id !== this.options.id && this.raft.isVoter(id);
+  }
+
+  /** Runs `work` against the core between Readies (membership admin); a throw rejects the promise. */
+  onCore<T>(work: (raft: RawNode) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.stopped) return reject(this.stoppedError());
+      this.enqueue(() => {
+        try {
+          resolve(work(this.raft));
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
   }
 
   private maxFrame(): number {
@@ -216,6 +235,7 @@ export class ReplicaNode {
   private halt(err: ReplicaError): void {
     this.stopped = true;
     clearInterval(this.timer);
+    this.coreEvents.halted(err);
     for (const list of this.writes.values()) for (const w of list) w.reject(err);
     this.writes.clear();
     for (const r of this.readContexts.values()) r.reject(err);
@@ -234,6 +254,8 @@ export class ReplicaNode {
       lastLogIndex: s.lastLogIndex,
       firstLogIndex: s.firstLogIndex,
       peers: s.voters,
+      /** Whether this replica is a voter of the configuration in force (false once removed, or while joining). */
+      member: s.voters.includes(s.id),
     };
   }
 
@@ -404,6 +426,7 @@ export class ReplicaNode {
 
   private applyCommitted(entries: Entry[]): void {
     for (const e of entries) {
+      if (e.type === 'confChange') this.coreEvents.confChangeApplied(e.index, e.term);
       if (e.type !== 'normal') continue;
       this.failOverwritten(e.index, e.term);
       const result = this.ledger.applyEntry(e.data, e.index);
@@ -476,6 +499,7 @@ export class ReplicaNode {
         this.options.onRoleChange?.(rd.softState.role, this.raft.term(), rd.softState.leader);
       }
       if (rd.softState.leader) for (const w of [...this.leaderWaiters]) w();
+      this.coreEvents.leadership(rd.softState.leader, this.raft.term());
     }
   }
 }

@@ -1,0 +1,273 @@
+// Membership change and leadership transfer on the service's admin subjects, against replicas as separate OS
+// processes under a bounded write load: 3 → 5 → 3 voters, the leader among the removed, transfers in between.
+import type {
+  ErrorEnvelope,
+  LeaderTransferReply,
+  LedgerProposeReply,
+  MembershipChangeReply,
+} from '@ossa/contracts';
+import { httpGet, isErrorEnvelope, useCluster, waitFor, type ConsensusCluster } from '@ossa/testing';
+
+jest.setTimeout(240_000);
+
+const transportError = (e: Error) =>
+  ({ error: { code: 'TRANSPORT', message: e.message, details: [] } }) as unknown as ErrorEnvelope;
+
+/**
+ * Writers that each extend a chain of their own with cas (expected = the last acknowledged value), one request
+ * outstanding, retried with the same (clientId, requestId) until acknowledged. A lost acknowledged write breaks
+ * the chain; a second application of one answers applied:false. Both fail the test.
+ */
+class ChainLoad {
+  readonly chains = new Map<string, string>();
+  acked = 0;
+  private running = true;
+  private readonly waiters: { at: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private done?: Promise<void>;
+  private failure: unknown = null;
+
+  constructor(
+    private readonly cluster: ConsensusCluster,
+    private readonly tag: string,
+    private readonly writers: number,
+    private readonly deadlineMs = 200_000,
+  ) {}
+
+  start(): void {
+    // A writer's failure is kept (not left unhandled) and fails whoever waits on the load.
+    this.done = Promise.all(Array.from({ length: this.writers }, (_, w) => this.writer(w))).then(
+      () => undefined,
+      (err: unknown) => {
+        this.failure = err;
+        this.running = false;
+        for (const waiter of this.waiters.splice(0)) waiter.reject(err);
+      },
+    );
+  }
+
+  /** Resolves once `more` further writes are acknowledged. */
+  progress(more: number): Promise<void> {
+    const at = this.acked + more;
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => this.waiters.push({ at, resolve, reject }));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+    if (this.failure) throw this.failure;
+  }
+
+  private async writer(w: number): Promise<void> {
+    const key = `${this.tag}-chain-${w}`;
+    const clientId = `${this.tag}-writer-${w}`;
+    let prev: string | undefined;
+    let requestId = 0;
+    const deadline = Date.now() + this.deadlineMs;
+    for (let step = 0; this.running; step++) {
+      const value = prev === undefined ? `${step}` : `${prev},${step}`;
+      const body = {
+        op: 'cas',
+        key,
+        value,
+        clientId,
+        requestId: ++requestId,
+        ...(prev === undefined ? {} : { expected: prev }),
+      };
+      for (;;) {
+        if (Date.now() > deadline)
+          throw new Error(`${clientId}: request ${requestId} not acknowledged in time`);
+        const reply = await this.cluster
+          .propose<LedgerProposeReply>(body, undefined, 10_000)
+          .catch(transportError);
+        if (isErrorEnvelope(reply)) continue;
+        expect(reply.result).toEqual({ applied: true, value });
+        break;
+      }
+      prev = value;
+      this.chains.set(key, value);
+      this.acked++;
+      for (const waiter of this.waiters.filter((x) => x.at <= this.acked)) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  }
+}
+
+/** Asks for an admin action until it is done; only "not now" answers (QUORUM_NOT_MET) are retried. */
+async function admin<T>(
+  cluster: ConsensusCluster,
+  action: 'add' | 'remove' | 'transfer',
+  body: Record<string, unknown>,
+  via?: string,
+): Promise<{ reply: T; busy: string[] }> {
+  const busy: string[] = [];
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const reply = await cluster.admin<T>(action, body, via, 15_000);
+    if (!isErrorEnvelope(reply)) return { reply, busy };
+    if (reply.error.code !== 'QUORUM_NOT_MET' || Date.now() > deadline) {
+      throw new Error(`${action} ${JSON.stringify(body)}: ${JSON.stringify(reply.error)}`);
+    }
+    busy.push(reply.error.details[0]?.constraint ?? '?');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function expectError(reply: Promise<unknown>, code: string, constraint: string, field = 'replicaId') {
+  const answer = await reply;
+  expect(isErrorEnvelope(answer)).toBe(true);
+  expect((answer as ErrorEnvelope).error).toMatchObject({
+    code,
+    details: expect.arrayContaining([
+      expect.objectContaining({ field, ...(constraint ? { constraint } : {}) }),
+    ]),
+  });
+}
+
+async function droppedFromUnknown(cluster: ConsensusCluster, id: string): Promise<number> {
+  const started = cluster.children.get(id)!.logs.find((l) => l.msg === 'started')!;
+  const text = (await httpGet(started.metrics as string)).text;
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('ossa_consensus_peer_messages_dropped_total{reason="unknown_sender"'));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+function expectOneLeaderPerTerm(cluster: ConsensusCluster): void {
+  const byTerm = new Map<number, Set<string>>();
+  for (const l of cluster.allLeaderships())
+    byTerm.set(l.term, (byTerm.get(l.term) ?? new Set()).add(l.replica));
+  expect(byTerm.size).toBeGreaterThan(0);
+  for (const [term, leaders] of byTerm)
+    expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [expect.any(String)] });
+}
+
+describe('Raft membership on the admin subjects: bad requests and the catch-up guard', () => {
+  const cluster = useCluster('raftadmin', ['a1', 'a2', 'a3']);
+
+  it('refuses what cannot be done, naming the field and the reason, from the leader and through a follower', async () => {
+    const { leader } = await cluster.leaderNow();
+    const follower = cluster.ids.find((id) => id !== leader)!;
+    await expectError(cluster.admin('add', { replicaId: 'a1' }), 'VALIDATION_FAILED', 'alreadyMember');
+    await expectError(
+      cluster.admin('add', { replicaId: 'a2' }, follower),
+      'VALIDATION_FAILED',
+      'alreadyMember',
+    );
+    await expectError(
+      cluster.admin('remove', { replicaId: 'nobody' }, leader),
+      'VALIDATION_FAILED',
+      'notMember',
+    );
+    await expectError(
+      cluster.admin('transfer', { replicaId: 'nobody' }, follower),
+      'VALIDATION_FAILED',
+      'notMember',
+    );
+    await expectError(cluster.admin('add', { replicaId: 'a.b' }), 'VALIDATION_FAILED', '');
+    await expectError(cluster.admin('add', {}), 'VALIDATION_FAILED', '');
+    await expectError(cluster.admin('transfer', { replicaId: 7 }), 'VALIDATION_FAILED', '');
+    await expectError(
+      cluster.admin('transfer', { replicaId: 'a1', extra: true }),
+      'VALIDATION_FAILED',
+      '',
+      'extra',
+    );
+    // Nothing changed.
+    expect((await cluster.status(leader)).peers).toEqual(['a1', 'a2', 'a3']);
+  });
+
+  it('adds a replica that never catches up only once: the next change waits for it, and it can be removed', async () => {
+    // 'ghost' has no process: three of four voters still make a quorum, so the addition commits.
+    const added = await admin<MembershipChangeReply>(cluster, 'add', { replicaId: 'ghost' });
+    expect(added.reply).toMatchObject({
+      action: 'add',
+      replicaId: 'ghost',
+      voters: ['a1', 'a2', 'a3', 'ghost'],
+    });
+    // A fifth voter now would make the quorum (three of five) depend on the ghost: refused until it catches up.
+    await expectError(cluster.admin('add', { replicaId: 'ghost2' }), 'QUORUM_NOT_MET', 'notCaughtUp');
+    const removed = await admin<MembershipChangeReply>(cluster, 'remove', { replicaId: 'ghost' });
+    expect(removed.reply).toMatchObject({ action: 'remove', replicaId: 'ghost', voters: ['a1', 'a2', 'a3'] });
+    expect(removed.reply.index).toBeGreaterThan(added.reply.index);
+    const reply = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'after-ghost', value: 'ok' });
+    expect(reply).toMatchObject({ result: { applied: true, value: 'ok' } });
+  });
+});
+
+describe('Raft membership under load: 3 → 5 → 3 replicas as OS processes, leader transferred and removed', () => {
+  const cluster = useCluster('raftmember', ['n1', 'n2', 'n3']);
+
+  it('loses and repeats no acknowledged write while replicas join, leadership moves and the leader is removed', async () => {
+    const load = new ChainLoad(cluster, 'member', 4);
+    load.start();
+    await load.progress(20);
+
+    // 3 → 5: each joiner starts knowing the voters in force, is added, and must catch up before the next addition.
+    await cluster.startJoiner('n4', ['n1', 'n2', 'n3']);
+    expect(await cluster.status('n4')).toMatchObject({ member: false, peers: ['n1', 'n2', 'n3'] });
+    const add4 = await admin<MembershipChangeReply>(cluster, 'add', { replicaId: 'n4' });
+    expect(add4.reply.voters).toEqual(['n1', 'n2', 'n3', 'n4']);
+    await cluster.startJoiner('n5', ['n1', 'n2', 'n3', 'n4']);
+    const add5 = await admin<MembershipChangeReply>(cluster, 'add', { replicaId: 'n5' });
+    expect(add5.reply.voters).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+    expect(add5.reply.index).toBeGreaterThan(add4.reply.index);
+    await waitFor(
+      async () => {
+        const all = await Promise.all(['n1', 'n2', 'n3', 'n4', 'n5'].map((id) => cluster.status(id)));
+        return all.every(
+          (s) => s.member === true && s.peers.length === 5 && s.appliedIndex >= add5.reply.index,
+        );
+      },
+      60_000,
+      100,
+    );
+    await load.progress(20);
+
+    // Leadership to a replica that joined: its votes and appends are accepted by every voter.
+    const toN5 = await admin<LeaderTransferReply>(cluster, 'transfer', { replicaId: 'n5' });
+    expect(toN5.reply.leader).toBe('n5');
+    expect(await cluster.status('n5')).toMatchObject({ role: 'leader', term: toN5.reply.term });
+    await load.progress(20);
+    // Without a target, asked of a follower (which forwards): the most up-to-date other voter takes over.
+    const onward = await admin<LeaderTransferReply>(cluster, 'transfer', {}, 'n2');
+    expect(onward.reply.from).toBe('n5');
+    expect(onward.reply.leader).not.toBe('n5');
+    await load.progress(20);
+
+    // 5 → 4: remove the leader itself. It commits its removal, then steps down (thesis §4.2.2).
+    const { leader: removedLeader, term } = await cluster.leaderNow();
+    const successor = cluster.nextLeader(term);
+    const remove1 = await admin<MembershipChangeReply>(cluster, 'remove', { replicaId: removedLeader });
+    expect(remove1.reply).toMatchObject({ committedBy: removedLeader });
+    expect(remove1.reply.voters).not.toContain(removedLeader);
+    expect(remove1.reply.voters).toHaveLength(4);
+    expect((await successor).replica).not.toBe(removedLeader);
+    await waitFor(async () => (await cluster.status(removedLeader)).member === false, 30_000, 100);
+    await cluster.kill(removedLeader, 'SIGTERM');
+    await load.progress(20);
+
+    // 4 → 3: remove a follower, which never hears of it and keeps knocking: every voter refuses it as a peer.
+    const { leader } = await cluster.leaderNow();
+    const removedFollower = remove1.reply.voters.find((id) => id !== leader)!;
+    const remove2 = await admin<MembershipChangeReply>(cluster, 'remove', { replicaId: removedFollower });
+    expect(remove2.reply.voters).toHaveLength(3);
+    expect(remove2.reply.voters).not.toContain(removedFollower);
+    const voters = remove2.reply.voters;
+    await load.progress(20);
+    const knocks = await droppedFromUnknown(cluster, voters[0]);
+    await waitFor(async () => (await droppedFromUnknown(cluster, voters[0])) > knocks, 30_000, 200);
+    await cluster.kill(removedFollower, 'SIGTERM');
+
+    await load.stop();
+    expect(load.acked).toBeGreaterThanOrEqual(120);
+    // Every acknowledged write is there, exactly once, on every remaining voter (linearizable reads).
+    for (const id of voters)
+      for (const [key, value] of load.chains) expect(await cluster.read(key, id)).toMatchObject({ value });
+    const statuses = await Promise.all(voters.map((id) => cluster.status(id)));
+    for (const s of statuses) expect(s.peers).toEqual([...voters].sort());
+    expectOneLeaderPerTerm(cluster);
+  });
+});
