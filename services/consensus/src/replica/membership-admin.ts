@@ -7,6 +7,9 @@ import type { ReplicaNode } from './replica-node';
  * voter, ...). BUSY: not now (a change or transfer in progress, a voter not caught up); retry. TIMEOUT: no
  * outcome in time. ENDED: leadership ended before the change committed; it may still commit.
  */
+/** Voters a leader fans every append and heartbeat out to; past this, adding more is refused. */
+export const MAX_VOTERS = 15;
+
 export type MembershipFailure = 'NOT_LEADER' | 'INVALID' | 'BUSY' | 'TIMEOUT' | 'ENDED';
 
 export class MembershipError extends Error {
@@ -176,11 +179,28 @@ export class MembershipAdmin {
       throw new MembershipError('INVALID', `${replicaId} is already a voter`, 'alreadyMember', s.leader);
     if (action === 'remove' && !member)
       throw new MembershipError('INVALID', `${replicaId} is not a voter`, 'notMember', s.leader);
+    if (action === 'add' && s.voters.length >= MAX_VOTERS) {
+      throw new MembershipError(
+        'INVALID',
+        `the cluster has ${s.voters.length} voters already, the most allowed`,
+        'tooManyVoters',
+        s.leader,
+      );
+    }
     if (action === 'remove' && s.voters.length === 1) {
       throw new MembershipError(
         'INVALID',
         `cannot remove ${replicaId}, the last voter`,
         'lastVoter',
+        s.leader,
+      );
+    }
+    // Thesis §4.1 (the bug fix of 2015): a leader changes membership only once an entry of its term committed.
+    if (raft.logTerm(s.commitIndex) !== s.term) {
+      throw new MembershipError(
+        'BUSY',
+        `leader ${s.id} has not committed an entry of its term yet; retry in a moment`,
+        'leaderNotReady',
         s.leader,
       );
     }
