@@ -148,13 +148,23 @@ describe('MembershipAdmin: leadership transfer (thesis §3.10)', () => {
         code: 'INVALID',
         constraint: 'notMember',
       });
-      const first = await new MembershipAdmin(leader).transfer(target, 5000);
-      expect(first).toMatchObject({ from, leader: target });
+      const admin = new MembershipAdmin(leader);
+      // Two asked at once: the second finds the first under way.
+      const [first, second] = await Promise.allSettled([
+        admin.transfer(target, 5000),
+        admin.transfer(undefined, 5000),
+      ]);
+      expect(second).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ code: 'BUSY', constraint: 'transferInProgress' }),
+      });
+      if (first.status !== 'fulfilled') throw first.reason;
+      expect(first.value).toMatchObject({ from, leader: target });
       expect(nodes.get(target)!.isLeader).toBe(true);
-      const second = await new MembershipAdmin(nodes.get(target)!).transfer(undefined, 5000);
-      expect(second.from).toBe(target);
-      expect(second.leader).not.toBe(target);
-      expect(second.term).toBeGreaterThan(first.term);
+      const onward = await new MembershipAdmin(nodes.get(target)!).transfer(undefined, 5000);
+      expect(onward.from).toBe(target);
+      expect(onward.leader).not.toBe(target);
+      expect(onward.term).toBeGreaterThan(first.value.term);
     } finally {
       await stopAll(nodes);
     }

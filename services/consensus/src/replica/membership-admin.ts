@@ -106,14 +106,6 @@ export class MembershipAdmin {
 
   /** Hands leadership to `target` (or the most up-to-date other voter) and resolves once it leads. */
   async transfer(target: string | undefined, timeoutMs: number): Promise<TransferOutcome> {
-    if (this.transferring) {
-      throw new MembershipError(
-        'BUSY',
-        `leadership is already moving to ${this.transferring}; retry once it has`,
-        'transferInProgress',
-        this.node.leader,
-      );
-    }
     let seen: { leader: string | null; term: number } | null = null;
     let wake: (() => void) | null = null;
     let halted: Error | null = null;
@@ -121,10 +113,11 @@ export class MembershipAdmin {
       leadership: (leader, term) => ((seen = { leader, term }), wake?.()),
       halted: (err) => ((halted = err), wake?.()),
     });
+    let started = false;
     try {
       const { from, to, term } = await this.node.onCore((raft) => this.startTransfer(raft, target));
       if (from === to) return { from, leader: to, term };
-      this.transferring = to;
+      started = true;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const now = seen as { leader: string | null; term: number } | null;
@@ -154,7 +147,7 @@ export class MembershipAdmin {
         wake = null;
       }
     } finally {
-      this.transferring = null;
+      if (started) this.transferring = null;
       unsubscribe();
     }
   }
@@ -260,6 +253,15 @@ export class MembershipAdmin {
     const s = raft.status();
     if (s.role !== 'leader') throw notLeader(s.id, s.leader);
     if (target === s.id) return { from: s.id, to: s.id, term: s.term };
+    // Checked and set here, between Readies, so two transfers asked at once cannot both start.
+    if (this.transferring) {
+      throw new MembershipError(
+        'BUSY',
+        `leadership is already moving to ${this.transferring}; retry once it has`,
+        'transferInProgress',
+        s.leader,
+      );
+    }
     if (target !== undefined && !s.voters.includes(target)) {
       throw new MembershipError(
         'INVALID',
@@ -283,6 +285,7 @@ export class MembershipAdmin {
       );
     const r = raft.transferLeadership(to);
     if (!r.ok) throw new MembershipError('INVALID', r.error.message, 'invalidTransfer', s.leader);
+    this.transferring = to;
     return { from: s.id, to, term: s.term };
   }
 }
