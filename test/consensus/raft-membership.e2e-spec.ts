@@ -115,6 +115,15 @@ async function admin<T>(
   }
 }
 
+/** Names the step of the scenario a failure came from. */
+async function step<T>(name: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
+}
+
 async function expectError(reply: Promise<unknown>, code: string, constraint: string, field = 'replicaId') {
   const answer = await reply;
   expect(isErrorEnvelope(answer)).toBe(true);
@@ -207,11 +216,19 @@ describe('Raft membership under load: 3 → 5 → 3 replicas as OS processes, le
     await load.progress(20);
 
     // 3 → 5: each joiner starts knowing the voters in force, is added, and must catch up before the next addition.
-    await cluster.startJoiner('n4', ['n1', 'n2', 'n3']);
+    await step('start n4', cluster.startJoiner('n4', ['n1', 'n2', 'n3']));
     expect(await cluster.status('n4')).toMatchObject({ member: false, peers: ['n1', 'n2', 'n3'] });
+    // Not a voter yet, it still serves its clients (and its share of the queue group) through the voters.
+    const viaJoiner = await cluster.propose<LedgerProposeReply>(
+      { op: 'put', key: 'via-n4', value: 'j' },
+      'n4',
+      20_000,
+    );
+    expect(viaJoiner).toMatchObject({ result: { applied: true, value: 'j' } });
+    expect(await cluster.read('via-n4', 'n4')).toMatchObject({ value: 'j' });
     const add4 = await admin<MembershipChangeReply>(cluster, 'add', { replicaId: 'n4' });
     expect(add4.reply.voters).toEqual(['n1', 'n2', 'n3', 'n4']);
-    await cluster.startJoiner('n5', ['n1', 'n2', 'n3', 'n4']);
+    await step('start n5', cluster.startJoiner('n5', ['n1', 'n2', 'n3', 'n4']));
     const add5 = await admin<MembershipChangeReply>(cluster, 'add', { replicaId: 'n5' });
     expect(add5.reply.voters).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
     expect(add5.reply.index).toBeGreaterThan(add4.reply.index);
@@ -240,14 +257,14 @@ describe('Raft membership under load: 3 → 5 → 3 replicas as OS processes, le
 
     // 5 → 4: remove the leader itself. It commits its removal, then steps down (thesis §4.2.2).
     const { leader: removedLeader, term } = await cluster.leaderNow();
-    const successor = cluster.nextLeader(term);
+    const successor = cluster.nextLeader(term, 120_000);
     // Awaited below; if the test fails before that, its rejection must not go unhandled.
     successor.catch(() => undefined);
     const remove1 = await admin<MembershipChangeReply>(cluster, 'remove', { replicaId: removedLeader });
     expect(remove1.reply).toMatchObject({ committedBy: removedLeader });
     expect(remove1.reply.voters).not.toContain(removedLeader);
     expect(remove1.reply.voters).toHaveLength(4);
-    expect((await successor).replica).not.toBe(removedLeader);
+    expect((await step('successor elected', successor)).replica).not.toBe(removedLeader);
     await waitFor(async () => (await cluster.status(removedLeader)).member === false, 30_000, 100);
     await cluster.kill(removedLeader, 'SIGTERM');
     await load.progress(20);

@@ -65,10 +65,10 @@ export class ConsensusCluster {
   }
 
   /** Starts (or restarts) a replica and resolves once it serves requests. */
-  async start(id: string, env: Record<string, string> = {}): Promise<ChildService> {
+  async start(id: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ChildService> {
     const child = spawnService('services/consensus/src/main.js', { ...this.env(id), ...env });
     this.children.set(id, child);
-    await child.waitForLog((l) => l.msg === 'started');
+    await child.waitForLog((l) => l.msg === 'started', timeoutMs);
     return child;
   }
 
@@ -143,8 +143,8 @@ export class ConsensusCluster {
   }
 
   /** Starts a replica that joins the running cluster whose voters are `voters` (CONSENSUS_JOIN=1). */
-  startJoiner(id: string, voters: string[]): Promise<ChildService> {
-    return this.start(id, { CONSENSUS_JOIN: '1', CONSENSUS_PEERS: [...voters, id].join(',') });
+  startJoiner(id: string, voters: string[], timeoutMs = 60_000): Promise<ChildService> {
+    return this.start(id, { CONSENSUS_JOIN: '1', CONSENSUS_PEERS: [...voters, id].join(',') }, timeoutMs);
   }
 
   /** An admin request (membership change, leadership transfer) through the service subject or one replica's. */

@@ -182,10 +182,22 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
 
   /** Linearizable read through ReadIndex, from this replica once it has applied the leader's commit point. */
   read(key: string, deadline: number): Promise<ReadReply> {
+    // A replica that is no voter (joining, or removed) serves no reads: it hands them to a voter.
+    const forward = this.node.isMember() ? undefined : 'read';
     return this.followLeader(deadline, async (remaining) => {
       const r = await this.node.read(key, remaining);
       return { key, value: r.value, index: r.index };
-    }) as Promise<ReadReply>;
+    }, forward, { key }) as Promise<ReadReply>;
+  }
+
+  /**
+   * Whom a replica that is no voter (a joiner not added yet, a removed leader) asks when it knows no leader: a
+   * voter of its configuration, which forwards to the leader. Voters wait for an election instead.
+   */
+  private voterToAsk(): string | null {
+    if (this.node.isMember()) return null;
+    const voters = this.node.status().peers.filter((id) => id !== this.config.REPLICA_ID);
+    return voters.length > 0 ? voters[Math.floor(Math.random() * voters.length)] : null;
   }
 
   /** Admin: adds or removes one voter through the leader; resolves once the configuration entry is committed. */
@@ -242,7 +254,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.timeout(this.node.leader);
-      const leader = this.node.leader ?? (await this.node.waitForLeader(remaining));
+      const leader = this.node.leader ?? this.voterToAsk() ?? (await this.node.waitForLeader(remaining));
       try {
         if (!forwardAction || leader === this.config.REPLICA_ID) {
           const out = await local(remaining);

@@ -263,6 +263,11 @@ export class ReplicaNode {
     return this.raft.leader();
   }
 
+  /** Whether this replica is a voter of the configuration in force. */
+  isMember(): boolean {
+    return this.raft.isVoter(this.options.id);
+  }
+
   get isLeader(): boolean {
     return this.raft.role() === 'leader';
   }
