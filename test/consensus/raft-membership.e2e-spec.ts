@@ -228,6 +228,10 @@ describe('Raft membership under load: 3 → 5 → 3 replicas as OS processes, le
     expect(await cluster.read('via-n4', 'n4')).toMatchObject({ value: 'j' });
     const add4 = await admin<MembershipChangeReply>(cluster, 'add', { replicaId: 'n4' });
     expect(add4.reply.voters).toEqual(['n1', 'n2', 'n3', 'n4']);
+    await step(
+      'n4 a voter',
+      cluster.children.get('n4')!.waitForLog((l) => l.msg === 'replica n4 is a voter', 30_000),
+    );
     await step('start n5', cluster.startJoiner('n5', ['n1', 'n2', 'n3', 'n4']));
     const add5 = await admin<MembershipChangeReply>(cluster, 'add', { replicaId: 'n5' });
     expect(add5.reply.voters).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
@@ -265,7 +269,15 @@ describe('Raft membership under load: 3 → 5 → 3 replicas as OS processes, le
     expect(remove1.reply.voters).not.toContain(removedLeader);
     expect(remove1.reply.voters).toHaveLength(4);
     expect((await step('successor elected', successor)).replica).not.toBe(removedLeader);
-    await waitFor(async () => (await cluster.status(removedLeader)).member === false, 30_000, 100);
+    const told = (id: string, text: string) => (l: Record<string, unknown>) =>
+      typeof l.msg === 'string' && l.msg === `replica ${id} ${text}`;
+    await step(
+      'removal logged',
+      cluster.children
+        .get(removedLeader)!
+        .waitForLog(told(removedLeader, 'was removed from the voters; stop this process'), 30_000),
+    );
+    expect(await cluster.status(removedLeader)).toMatchObject({ member: false, role: 'follower' });
     await cluster.kill(removedLeader, 'SIGTERM');
     await load.progress(20);
 
@@ -283,6 +295,10 @@ describe('Raft membership under load: 3 → 5 → 3 replicas as OS processes, le
 
     await load.stop();
     expect(load.acked).toBeGreaterThanOrEqual(120);
+    const waited = [add4, add5, remove1, remove2].map((c) => c.busy.join('+') || 'none');
+    process.stderr.write(
+      `membership under load: ${load.acked} writes acknowledged by 4 writers; answers "not now" before add n4, add n5, remove ${removedLeader}, remove ${removedFollower}: ${waited.join(', ')}\n`,
+    );
     // Every acknowledged write is there, exactly once, on every remaining voter (linearizable reads).
     for (const id of voters)
       for (const [key, value] of load.chains) expect(await cluster.read(key, id)).toMatchObject({ value });

@@ -80,6 +80,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     });
     await this.node.start();
     this.admin = new MembershipAdmin(this.node);
+    this.watchMembership();
     this.health.register('raft', async () => {
       const s = this.node.status();
       const loop = this.node.loopState();
@@ -198,6 +199,21 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     if (this.node.isMember()) return null;
     const voters = this.node.status().peers.filter((id) => id !== this.config.REPLICA_ID);
     return voters.length > 0 ? voters[Math.floor(Math.random() * voters.length)] : null;
+  }
+
+  /** Says once, in the log, when this replica becomes a voter (a joiner added) or stops being one (removed). */
+  private watchMembership(): void {
+    let member = this.node.isMember();
+    this.node.coreEvents.subscribe({
+      confChangeApplied: (index) => {
+        const now = this.node.isMember();
+        if (now === member) return;
+        member = now;
+        const voters = this.node.status().peers;
+        if (now) this.logger.info({ index, voters }, `replica ${this.config.REPLICA_ID} is a voter`);
+        else this.logger.warn({ index, voters }, `replica ${this.config.REPLICA_ID} was removed from the voters; stop this process`);
+      },
+    });
   }
 
   /** Admin: adds or removes one voter through the leader; resolves once the configuration entry is committed. */
