@@ -6,7 +6,16 @@ import type {
   LedgerProposeReply,
   MembershipChangeReply,
 } from '@ossa/contracts';
-import { httpGet, isErrorEnvelope, useCluster, waitFor, type ConsensusCluster } from '@ossa/testing';
+import mongoose from 'mongoose';
+import { databaseName } from '@ossa/persistence';
+import {
+  httpGet,
+  isErrorEnvelope,
+  mongoUrlOrWarn,
+  useCluster,
+  waitFor,
+  type ConsensusCluster,
+} from '@ossa/testing';
 
 jest.setTimeout(240_000);
 
@@ -307,3 +316,59 @@ describe('Raft membership under load: 3 → 5 → 3 replicas as OS processes, le
     expectOneLeaderPerTerm(cluster);
   });
 });
+
+const mongoUrl = mongoUrlOrWarn('Raft membership with MongoDB logs');
+const describeMongo = mongoUrl ? describe : describe.skip;
+
+describeMongo(
+  'Raft membership with MongoDB logs: a joined replica leads, is killed with -9 under load, and comes back',
+  () => {
+    const ids = ['j1', 'j2', 'j3', 'j4'];
+    const cluster = useCluster('raftjoinm', ['j1', 'j2', 'j3'], {
+      env: { MONGO_URL: mongoUrl!, REQUEST_TIMEOUT_MS: '15000' },
+      cleanup: async (c) => {
+        for (const id of ids) {
+          const db = await mongoose
+            .createConnection(mongoUrl!, { dbName: databaseName(c.prefix, `consensus_${id}`) })
+            .asPromise();
+          await db.dropDatabase();
+          await db.close();
+        }
+      },
+    });
+
+    it('keeps every acknowledged write when the leader, added under load, is killed with -9', async () => {
+      const load = new ChainLoad(cluster, 'joinm', 3);
+      load.start();
+      await load.progress(10);
+      const joiner = await step('start j4', cluster.startJoiner('j4', ['j1', 'j2', 'j3']));
+      expect(joiner.logs.find((l) => l.msg === 'replica log in MongoDB')).toMatchObject({
+        dbName: databaseName(cluster.prefix, 'consensus_j4'),
+      });
+      const added = await admin<MembershipChangeReply>(cluster, 'add', { replicaId: 'j4' });
+      expect(added.reply.voters).toEqual(ids);
+      await step(
+        'j4 a voter',
+        joiner.waitForLog((l) => l.msg === 'replica j4 is a voter', 60_000),
+      );
+      const moved = await admin<LeaderTransferReply>(cluster, 'transfer', { replicaId: 'j4' });
+      expect(moved.reply.leader).toBe('j4');
+      await load.progress(10);
+
+      // kill -9 of the leader that joined: three of four voters remain, a majority, and elect a new leader.
+      const successor = cluster.nextLeader(moved.reply.term, 120_000);
+      successor.catch(() => undefined);
+      await cluster.kill('j4');
+      expect((await step('successor elected', successor)).replica).not.toBe('j4');
+      await load.progress(10);
+      await load.stop();
+
+      // Restarted from its own database, j4 is a voter again (its log says so) and catches up.
+      await step('restart j4', cluster.startJoiner('j4', ['j1', 'j2', 'j3']));
+      expect(await cluster.status('j4')).toMatchObject({ member: true, peers: ids });
+      for (const id of ids)
+        for (const [key, value] of load.chains) expect(await cluster.read(key, id)).toMatchObject({ value });
+      expectOneLeaderPerTerm(cluster);
+    });
+  },
+);
