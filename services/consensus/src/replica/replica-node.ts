@@ -207,11 +207,13 @@ export class ReplicaNode {
     return id !== this.options.id && this.raft.isVoter(id);
   }
 
-  /** Runs `work` against the core between Readies (membership admin); a throw rejects the promise. */
+  /** Runs `work` against the core between Readies (membership admin); a throw, or the loop halting first, rejects. */
   onCore<T>(work: (raft: RawNode) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.stopped) return reject(this.stoppedError());
+      const off = this.coreEvents.subscribe({ halted: (err) => reject(err) });
       this.enqueue(() => {
+        off();
         try {
           resolve(work(this.raft));
         } catch (err) {
