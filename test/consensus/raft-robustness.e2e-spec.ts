@@ -53,10 +53,15 @@ describe('Raft replicas under forged and malformed peer traffic', () => {
       commit: 0,
     });
     const FORGED_TERM = term + 1000;
-    const forged: [string, Uint8Array][] = [];
+    // [to, the sender token of the subject, bytes]: this test connection is no replica, so it may claim any.
+    const forged: [string, string, Uint8Array][] = [];
     for (const to of cluster.ids) {
       const peer = cluster.ids.find((id) => id !== to)!;
-      const json = (m: unknown) => forged.push([to, encoder.encode(JSON.stringify(m))]);
+      const other = cluster.ids.find((id) => id !== to && id !== peer)!;
+      const json = (m: unknown, sender?: string) => {
+        const from = (m as { from?: unknown }).from;
+        forged.push([to, sender ?? (typeof from === 'string' ? from : 'intruder'), encoder.encode(JSON.stringify(m))]);
+      };
       json(heartbeat('intruder', to, 1e300)); // not a replica, absurd term
       json(heartbeat(peer, to, 1e300)); // a peer's id, absurd term
       json(heartbeat(peer, to, Number.MAX_SAFE_INTEGER + 2)); // unsafe integer
@@ -73,12 +78,13 @@ describe('Raft replicas under forged and malformed peer traffic', () => {
       });
       json({ type: 'requestVote', from: peer, to, term: '9999', index: 1e9, logTerm: 9999 });
       json([1, 2, 3]);
-      forged.push([to, new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x00, 0x7b])]); // garbage bytes
-      forged.push([to, new Uint8Array([0, 0, 0, 0, 1, 0, 0, 0, 2, 8, ...encoder.encode('intruder'), 1, 2])]); // a fragment
+      json(heartbeat(peer, to, FORGED_TERM), other); // well formed, but the subject says another replica sent it
+      forged.push([to, peer, new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x00, 0x7b])]); // garbage bytes
+      forged.push([to, 'intruder', new Uint8Array([0, 0, 0, 0, 1, 0, 0, 0, 2, 8, ...encoder.encode('intruder'), 1, 2])]); // a fragment
     }
     const writes = Array.from({ length: 30 }, (_, i) => put(cluster, `during-forgery-${i}`, `v${i}`));
     for (let round = 0; round < 5; round++)
-      for (const [to, bytes] of forged) cluster.nc.publish(cluster.subject(to, 'raft'), bytes);
+      for (const [to, sender, bytes] of forged) cluster.nc.publish(cluster.subject(to, `raft.${sender}`), bytes);
     await cluster.nc.flush();
     const acked = await Promise.all(writes);
     expect(acked.map((r) => r.result.value)).toEqual(Array.from({ length: 30 }, (_, i) => `v${i}`));
@@ -93,6 +99,7 @@ describe('Raft replicas under forged and malformed peer traffic', () => {
     expect(await dropped('range')).toBeGreaterThanOrEqual(15);
     expect(await dropped('shape')).toBeGreaterThanOrEqual(15);
     expect(await dropped('undecodable')).toBeGreaterThanOrEqual(5);
+    expect(await dropped('forged_sender')).toBeGreaterThanOrEqual(5);
   });
 });
 

@@ -26,7 +26,7 @@ describe('NATS permissions of each identity', () => {
     const jsm = await admin.jetstreamManager();
     await jsm.streams.add({
       name: `${streams}_TASKS`,
-      subjects: [`${p}.tasks.>`],
+      subjects: [`${p}.tasks.>`, `${p}.as.client.*.tasks.submit`],
       retention: RetentionPolicy.Workqueue,
     });
     await jsm.streams.add({ name: `${streams}_EVENTS`, subjects: [`${p}.events.>`] });
@@ -88,7 +88,8 @@ describe('NATS permissions of each identity', () => {
   it('keeps agents off replica peer subjects, the ledger, events and the audit trail', async () => {
     const a = await as('agent', 'A');
     for (const subject of [
-      `${p}.consensus.replica.r1.raft`,
+      `${p}.consensus.replica.r1.raft.A`,
+      `${p}.consensus.replica.r1.raft.r2`,
       `${p}.consensus.replica.r2.propose`,
       `${p}.consensus.propose`,
       `${p}.events.agentRegistered`,
@@ -138,8 +139,11 @@ describe('NATS permissions of each identity', () => {
       new TextDecoder().decode((await c.request(decide, encoder.encode('{}'), { timeout: 2000 })).data),
     ).toBe('"decided"');
     answered.unsubscribe();
-    const ack = await c.jetstream().publish(`${p}.tasks.submit`, encoder.encode('{"id":"t1"}'));
+    // Tasks go in under the client's own id; the plain subject (which names nobody) and another's are refused.
+    const ack = await c.jetstream().publish(`${p}.as.client.c1.tasks.submit`, encoder.encode('{"id":"t1"}'));
     expect(ack.stream).toBe(`${streams}_TASKS`);
+    expect(await publishRefusal(c, `${p}.as.client.c2.tasks.submit`)).toContain('c2.tasks.submit');
+    expect(await publishRefusal(c, `${p}.tasks.submit`)).toContain('tasks.submit');
     const text = await firstMessage(c, `${p}.events.handoffCompleted`, () =>
       admin.publish(`${p}.events.handoffCompleted`, encoder.encode('{"id":"e1"}')),
     );
@@ -164,15 +168,17 @@ describe('NATS permissions of each identity', () => {
     }
   });
 
-  it('lets a replica speak on peer subjects but listen only on its own', async () => {
+  it('lets a replica speak on peer subjects only as itself, and listen only on its own', async () => {
     const r1 = await as('replica', 'r1');
     const r2 = await as('replica', 'r2');
-    const text = await firstMessage(r2, `${p}.consensus.replica.r2.raft`, () =>
-      r1.publish(`${p}.consensus.replica.r2.raft`, encoder.encode('{"from":"r1"}')),
+    const text = await firstMessage(r2, `${p}.consensus.replica.r2.raft.*`, () =>
+      r1.publish(`${p}.consensus.replica.r2.raft.r1`, encoder.encode('{"from":"r1"}')),
     );
     expect(text).toBe('{"from":"r1"}');
+    // The sender token is the publisher's own id or nothing: r1 cannot speak as r3.
+    expect(await publishRefusal(r1, `${p}.consensus.replica.r2.raft.r3`)).toContain('raft.r3');
     expect(await subscribeRefusal(r1, `${p}.consensus.replica.r2.>`)).toContain('r2');
-    expect(await subscribeRefusal(r1, `${p}.consensus.replica.*.raft`)).toContain('replica');
+    expect(await subscribeRefusal(r1, `${p}.consensus.replica.*.raft.*`)).toContain('replica');
   });
 
   it('refuses fault injection to every identity but admin', async () => {

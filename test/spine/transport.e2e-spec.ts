@@ -12,6 +12,7 @@ import {
   NatsConnectionService,
   NatsContext,
   NoRespondersError,
+  ANY_TOKEN,
   onChannel,
   onStream,
   readStoredMessages,
@@ -53,7 +54,7 @@ function probeController(instance: string) {
     }
 
     /** A subject naming one instance: no queue group, every instance subscribed to its own. */
-    @EventPattern(onChannel('replicaRaft'), { payload: 'bytes' } satisfies HandlerExtras)
+    @EventPattern(onChannel('replicaRaft', { from: ANY_TOKEN }), { payload: 'bytes' } satisfies HandlerExtras)
     peer(@Payload() bytes: Uint8Array) {
       raw.push({ instance, bytes: bytes.byteLength });
     }
@@ -125,14 +126,14 @@ describe('OssaNatsTransport: NestJS handlers over one NATS connection', () => {
   });
 
   it('subscribes instance subjects without a queue group, filling the instance token', async () => {
-    nc.publish(subjects.replica('p1', 'raft'), new Uint8Array([1, 2, 3]));
-    nc.publish(subjects.replica('p2', 'raft'), new Uint8Array(5));
+    nc.publish(subjects.raft('p1', 'p2'), new Uint8Array([1, 2, 3]));
+    nc.publish(subjects.raft('p2', 'p1'), new Uint8Array(5));
     await waitFor(() => raw.length >= 2);
     expect(raw.sort((a, b) => a.instance.localeCompare(b.instance))).toEqual([
       { instance: 'one', bytes: 3 },
       { instance: 'two', bytes: 5 },
     ]);
-    expect(apps[0].transport.subjects).toContain(subjects.replica('p1', 'raft'));
+    expect(apps[0].transport.subjects).toContain(`${prefix}.consensus.replica.p1.raft.*`);
   });
 
   it.each([

@@ -15,6 +15,7 @@ import { PingRequest } from './dto/ping.dto';
 export const REQUEST_PAYLOADS: Partial<Record<ChannelName, ClassConstructor<object>>> = {
   servicePing: PingRequest,
   tasksSubmit: HandoffRequestDto,
+  tasksSubmitAs: HandoffRequestDto,
   conflictDetect: ConflictDetectRequest,
   conflictResolve: ConflictResolveRequest,
   decisionMake: DecisionRequestDto,

@@ -18,6 +18,8 @@ export interface ChannelSpec {
 export const CHANNELS = {
   servicePing: { address: '{service}.ping', kind: 'request', scope: 'service' },
   tasksSubmit: { address: 'tasks.submit', kind: 'stream', scope: 'service' },
+  /** Secure mode: a task submitted by a client under its own proven id (captured by the tasks stream too). */
+  tasksSubmitAs: { address: 'as.client.{clientId}.tasks.submit', kind: 'stream', scope: 'service' },
   agentAssignments: { address: 'tasks.assigned.{agentId}', kind: 'stream', scope: 'agent' },
   event: { address: 'events.{eventName}', kind: 'stream', scope: 'client' },
   deadLetter: { address: 'dlq.{stream}.{consumer}', kind: 'stream', scope: 'client' },
@@ -36,7 +38,8 @@ export const CHANNELS = {
   replicaRead: { address: 'consensus.replica.{replicaId}.read', kind: 'request', scope: 'instance' },
   replicaStatus: { address: 'consensus.replica.{replicaId}.status', kind: 'request', scope: 'instance' },
   replicaFault: { address: 'consensus.replica.{replicaId}.fault', kind: 'request', scope: 'instance' },
-  replicaRaft: { address: 'consensus.replica.{replicaId}.raft', kind: 'publish', scope: 'instance' },
+  /** Raft traffic to `{replicaId}` from `{from}`: the server lets a replica publish only with its own id as sender. */
+  replicaRaft: { address: 'consensus.replica.{replicaId}.raft.{from}', kind: 'publish', scope: 'instance' },
   replicaAdminAdd: { address: 'consensus.replica.{replicaId}.admin.add', kind: 'request', scope: 'instance' },
   replicaAdminRemove: { address: 'consensus.replica.{replicaId}.admin.remove', kind: 'request', scope: 'instance' },
   replicaAdminTransfer: { address: 'consensus.replica.{replicaId}.admin.transfer', kind: 'request', scope: 'instance' },

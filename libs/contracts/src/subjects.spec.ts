@@ -29,4 +29,12 @@ describe('subject tokens built from data', () => {
     expect(() => subjects.tasksAssigned('worker 1')).toThrow(/agentId/);
     expect(() => subjects.replica('r1\r\nPUB x 1', 'propose')).toThrow(/replicaId/);
   });
+
+  it('names the sender in Raft subjects and the client in caller-scoped task submissions', () => {
+    const subjects = subjectsFor('ossa');
+    expect(subjects.raft('r2', 'r1')).toBe('ossa.consensus.replica.r2.raft.r1');
+    expect(() => subjects.raft('r2', '*')).toThrow(/from/);
+    expect(subjects.tasksSubmitAs('dashboard')).toBe('ossa.as.client.dashboard.tasks.submit');
+    expect(() => subjects.tasksSubmitAs('a.b')).toThrow(/clientId/);
+  });
 });

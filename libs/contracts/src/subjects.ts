@@ -21,6 +21,8 @@ export interface Subjects {
   agent(agentId: string, action: 'bid' | 'award' | 'ballot'): string;
   /** One consensus replica's own subject: `<prefix>.consensus.replica.<replicaId>.<action>`. */
   replica(replicaId: string, action: ReplicaAction): string;
+  /** Raft traffic to one replica from another: `<prefix>.consensus.replica.<to>.raft.<from>`. */
+  raft(to: string, from: string): string;
   /** Durable assignments of one agent (stream OSSA_TASKS). */
   tasksAssigned(agentId: string): string;
   readonly tasksAssignedWildcard: string;
@@ -28,6 +30,10 @@ export interface Subjects {
   directoryChanged(instance: string): string;
   readonly directoryChangedWildcard: string;
   readonly tasksSubmit: string;
+  /** A task a client submits under its own proven id: `<prefix>.as.client.<clientId>.tasks.submit`. */
+  tasksSubmitAs(clientId: string): string;
+  /** Every client's caller-scoped submit subject (the tasks stream captures it). */
+  readonly tasksSubmitAsWildcard: string;
   readonly tasksWildcard: string;
   readonly eventsWildcard: string;
   event(eventName: string): string;
@@ -40,7 +46,6 @@ export interface Subjects {
 export const AGENT_TOKEN_PATTERN = SUBJECT_TOKEN_PATTERN;
 
 const REPLICA_ACTIONS = {
-  raft: 'replicaRaft',
   propose: 'replicaPropose',
   read: 'replicaRead',
   status: 'replicaStatus',
@@ -71,11 +76,14 @@ export function subjectsFor(prefix: string = DEFAULT_SUBJECT_PREFIX): Subjects {
     transportHealth: `${prefix}.transport.health`,
     agent: (agentId, action) => channel(AGENT_ACTIONS[action], { agentId }),
     replica: (replicaId, action) => channel(REPLICA_ACTIONS[action], { replicaId }),
+    raft: (to, from) => channel('replicaRaft', { replicaId: to, from }),
     tasksAssigned: (agentId) => channel('agentAssignments', { agentId }),
     tasksAssignedWildcard: `${prefix}.tasks.assigned.*`,
     directoryChanged: (instance) => channel('registryDirectoryChanged', { instance }),
     directoryChangedWildcard: `${prefix}.registry.directory.changed.*`,
     tasksSubmit: channel('tasksSubmit'),
+    tasksSubmitAs: (clientId) => channel('tasksSubmitAs', { clientId }),
+    tasksSubmitAsWildcard: `${prefix}.as.client.*.tasks.submit`,
     tasksWildcard: `${prefix}.tasks.>`,
     eventsWildcard: `${prefix}.events.>`,
     event: (eventName) => channel('event', { eventName }),

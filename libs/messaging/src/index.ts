@@ -1,7 +1,7 @@
 export { inboxPrefixOfCreds, NatsConnectionService, type NatsConnectOptions } from './nats-connection';
 export { OssaNatsTransport, type OssaTransportOptions } from './transport/ossa-nats.transport';
 export { attachOssaTransport } from './transport/attach-transport';
-export { onChannel, onStream, type OssaPattern, type HandlerExtras, type ConsumerSettings } from './transport/patterns';
+export { ANY_TOKEN, onChannel, onStream, type OssaPattern, type HandlerExtras, type ConsumerSettings } from './transport/patterns';
 export { NatsContext, type StreamDelivery } from './transport/nats-context';
 export { MalformedPayload } from './transport/malformed-payload';
 export { ContractValidationPipe } from './pipeline/contract-validation.pipe';

@@ -19,14 +19,14 @@ export interface StreamSpec {
 export function contractStreams(subjects: Subjects): StreamSpec[] {
   const day = 24 * 60 * 60 * 1000;
   return [
-    { name: subjects.streams.tasks, subjects: [subjects.tasksWildcard], retention: RetentionPolicy.Workqueue, duplicateWindowMs: 2 * 60_000, maxAgeMs: 7 * day },
+    { name: subjects.streams.tasks, subjects: [subjects.tasksWildcard, subjects.tasksSubmitAsWildcard], retention: RetentionPolicy.Workqueue, duplicateWindowMs: 2 * 60_000, maxAgeMs: 7 * day },
     { name: subjects.streams.events, subjects: [subjects.eventsWildcard], retention: RetentionPolicy.Limits, duplicateWindowMs: 2 * 60_000, maxAgeMs: 7 * day },
     { name: subjects.streams.deadLetters, subjects: [subjects.deadLetterWildcard], retention: RetentionPolicy.Limits, duplicateWindowMs: 2 * 60_000, maxAgeMs: 30 * day },
     { name: auditStreamName(subjects.prefix), subjects: [`${subjects.prefix}.audit.>`], retention: RetentionPolicy.Limits, duplicateWindowMs: 2 * 60_000, maxAgeMs: 400 * day, appendOnly: true },
   ];
 }
 
-export type StreamOutcome = 'created' | 'existing';
+export type StreamOutcome = 'created' | 'existing' | 'updated';
 
 function isNotFound(err: unknown): boolean {
   const e = err as { code?: string; api_error?: { err_code?: number }; message?: string };
@@ -40,14 +40,21 @@ function isAlreadyInUse(err: unknown): boolean {
 
 /**
  * Creates each stream unless it exists. Idempotent and safe when several instances start at once: a stream
- * that exists (or that another instance creates first) is left as it is.
+ * that exists (or that another instance creates first) is left as it is, except that subjects it lacks are added.
  */
 export async function ensureStreams(jsm: JetStreamManager, specs: StreamSpec[]): Promise<Record<string, StreamOutcome>> {
   const outcome: Record<string, StreamOutcome> = {};
   for (const spec of specs) {
     try {
-      await jsm.streams.info(spec.name);
-      outcome[spec.name] = 'existing';
+      const info = await jsm.streams.info(spec.name);
+      // A stream made by an older version lacks subjects added since (the caller-scoped task submissions).
+      const missing = spec.subjects.filter((s) => !info.config.subjects?.includes(s));
+      if (missing.length > 0) {
+        await jsm.streams.update(spec.name, { ...info.config, subjects: [...(info.config.subjects ?? []), ...missing] });
+        outcome[spec.name] = 'updated';
+      } else {
+        outcome[spec.name] = 'existing';
+      }
       continue;
     } catch (err) {
       if (!isNotFound(err)) throw err;

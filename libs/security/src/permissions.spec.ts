@@ -45,6 +45,14 @@ describe('identity permissions', () => {
     expect(perms.pub.allow.some((s) => s.includes('consensus'))).toBe(false);
   });
 
+  it('lets a client submit tasks only under its own id, and a replica send Raft traffic only as itself', () => {
+    const client = permissionsFor('acme', 'client', 'c-1').pub.allow;
+    expect(client).toContain('acme.as.client.c-1.tasks.submit');
+    expect(client.filter((s) => s.includes('tasks.'))).toEqual(['acme.as.client.c-1.tasks.submit']);
+    const replica = permissionsFor('acme', 'replica', 'r2').pub.allow;
+    expect(replica.filter((s) => s.includes('.raft'))).toEqual(['acme.consensus.replica.*.raft.r2']);
+  });
+
   it('gives the ledger to services that write it and to no one else', () => {
     const writes = (kind: Parameters<typeof permissionsFor>[1], id: string) =>
       permissionsFor('ossa', kind, id).pub.allow.includes('ossa.consensus.propose');

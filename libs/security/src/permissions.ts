@@ -130,7 +130,8 @@ function replicaPermissions(prefix: string, replicaId: string): SubjectPermissio
   return {
     pub: {
       allow: [
-        `${p}.consensus.replica.*.raft`,
+        // Raft traffic only with its own id as the sender token, so a receiver knows who sent it.
+        `${p}.consensus.replica.*.raft.${replicaId}`,
         `${p}.consensus.replica.*.propose`,
         `${p}.consensus.replica.*.read`,
         `${p}.consensus.replica.*.status`,
@@ -204,7 +205,6 @@ function clientPermissions(prefix: string, clientId: string): SubjectPermissions
   return {
     pub: {
       allow: [
-        `${p}.tasks.submit`,
         ...[
           'registry.handoff.initiate',
           'registry.agent.get',
@@ -218,6 +218,8 @@ function clientPermissions(prefix: string, clientId: string): SubjectPermissions
           'transport.health',
           '*.ping',
           'identity.agent.issue',
+          // Tasks submitted through JetStream under its own id, so the registry knows who submitted them.
+          'tasks.submit',
         ].map((rest) => callerSubject(p, 'client', clientId, rest)),
         // Reading events: info, consumers and their messages on the events stream only.
         `$JS.API.INFO`,

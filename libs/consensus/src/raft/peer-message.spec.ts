@@ -41,6 +41,12 @@ describe('checkPeerMessage: peer traffic is checked before it reaches the core',
     expect(reason(checkPeerMessage({ ...heartbeat, to: 'c' }, ctx))).toBe('wrong_recipient');
   });
 
+  it('drops a message whose from is not the replica the subject proves sent it', () => {
+    expect(reason(checkPeerMessage(heartbeat, { ...ctx, sender: 'b' }))).toBe('accepted');
+    const forged = checkPeerMessage(heartbeat, { ...ctx, sender: 'c' });
+    expect(forged).toEqual({ ok: false, reason: 'forged_sender', detail: 'from b but sent by c' });
+  });
+
   it.each([
     ['a term of 1e300', { ...heartbeat, term: 1e300 }],
     ['an unsafe integer term', { ...heartbeat, term: Number.MAX_SAFE_INTEGER + 1 }],

@@ -4,13 +4,14 @@ import type { Entry, Message, MessageType, NodeId, Snapshot } from './types';
 
 /** Why a peer message was dropped; a small fixed set so hosts can count drops by reason. */
 export type PeerDropReason =
-  'undecodable' | 'shape' | 'range' | 'unknown_sender' | 'wrong_recipient' | 'oversize';
+  'undecodable' | 'shape' | 'range' | 'unknown_sender' | 'forged_sender' | 'wrong_recipient' | 'oversize';
 
 export const PEER_DROP_REASONS: readonly PeerDropReason[] = [
   'undecodable',
   'shape',
   'range',
   'unknown_sender',
+  'forged_sender',
   'wrong_recipient',
   'oversize',
 ];
@@ -23,6 +24,11 @@ export interface PeerCheckContext {
   self: NodeId;
   /** Replicas allowed to send (configured peers and current voters). */
   peers: { has(id: NodeId): boolean };
+  /**
+   * The replica the transport proved sent it (the sender token of the peer subject, which the NATS server lets
+   * each replica fill only with its own id). When given, a message whose `from` differs is forged.
+   */
+  sender?: NodeId;
   /** Most entries one message may carry. Default 100,000. */
   maxEntries?: number;
 }
@@ -94,6 +100,8 @@ function check(m: unknown, ctx: PeerCheckContext): Message {
   const from = nodeId(m.from, 'from');
   const to = nodeId(m.to, 'to');
   if (!ctx.peers.has(from) || from === ctx.self) drop('unknown_sender', `from ${from} is not a peer`);
+  if (ctx.sender !== undefined && from !== ctx.sender)
+    drop('forged_sender', `from ${from} but sent by ${ctx.sender}`);
   if (to !== ctx.self) drop('wrong_recipient', `to ${to} is not this replica`);
   const message: Message = { type: m.type as MessageType, from, to, term: count(m.term, 'term') };
   if (m.index !== undefined) message.index = count(m.index, 'index');

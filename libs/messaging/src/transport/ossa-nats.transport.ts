@@ -208,7 +208,9 @@ export class OssaNatsTransport extends Server implements CustomTransportStrategy
       streamSequence: m.streamSequence,
       working: () => m.working(),
     };
-    const context = new NatsContext([m.subject, m.headers, Date.now(), delivery]);
+    // A stream subject in caller-scoped form (`<prefix>.as.client.<id>.tasks.submit`) proves its publisher too.
+    const caller = callerOf(this.options.connection.subjects.prefix, m.subject);
+    const context = new NatsContext([m.subject, m.headers, Date.now(), delivery, caller]);
     await settle(await route.handler(this.decode(route, m.data), context));
   }
 }
@@ -221,7 +223,7 @@ function settle(result: unknown): unknown {
 function streamOf(connection: NatsConnectionService, channel: OssaPattern['channel']): string {
   const { streams } = connection.subjects;
   const address = connection.subjects.channel(channel, {}).slice(connection.subjects.prefix.length + 1);
-  if (address.startsWith('tasks.')) return streams.tasks;
+  if (address.startsWith('tasks.') || channel === 'tasksSubmitAs') return streams.tasks;
   if (address.startsWith('events.')) return streams.events;
   if (address.startsWith('dlq.')) return streams.deadLetters;
   throw new Error(`no stream holds ${address}`);

@@ -13,11 +13,22 @@ export interface OssaPattern {
   durable?: string;
 }
 
+/** A token value that listens to every value of that token (`*`): every sender of Raft traffic, every client. */
+export const ANY_TOKEN = '*';
+
+/** The channel's address with the given tokens filled in; ANY_TOKEN ones become the `*` wildcard. */
+function patternAddress(channel: ChannelName, tokens: Readonly<Record<string, string>>): string {
+  const exact = Object.fromEntries(Object.entries(tokens).filter(([, v]) => v !== ANY_TOKEN));
+  let address = channelAddress(channel, exact);
+  for (const [name, value] of Object.entries(tokens)) if (value === ANY_TOKEN) address = address.replace(`{${name}}`, '*');
+  return address;
+}
+
 /** `@MessagePattern(onChannel('registryAgentRegister'))`: a contract channel, its address relative to the prefix. */
 export function onChannel(channel: ChannelName, tokens: Readonly<Record<string, string>> = {}): OssaPattern {
   const spec = CHANNELS[channel];
   if (spec.kind === 'stream') throw new Error(`${channel} is a JetStream subject: use onStream()`);
-  return { channel, subject: channelAddress(channel, tokens), queue: spec.scope === 'service' };
+  return { channel, subject: patternAddress(channel, tokens), queue: spec.scope === 'service' };
 }
 
 /** `@EventPattern(onStream('tasksSubmit', 'registry-handoff'), consumerSettings)`: a durable JetStream consumer. */
@@ -28,7 +39,7 @@ export function onStream(
 ): OssaPattern {
   if (CHANNELS[channel].kind !== 'stream')
     throw new Error(`${channel} is not a JetStream subject: use onChannel()`);
-  return { channel, subject: channelAddress(channel, tokens), queue: true, durable };
+  return { channel, subject: patternAddress(channel, tokens), queue: true, durable };
 }
 
 /** Handler extras (second argument of the pattern decorators). */

@@ -10,7 +10,7 @@ import {
   type LedgerProposeReply,
   type MembershipChangeReply,
 } from '@ossa/contracts';
-import { NatsContext, onChannel, type HandlerExtras } from '@ossa/messaging';
+import { ANY_TOKEN, NatsContext, onChannel, type HandlerExtras } from '@ossa/messaging';
 import { ReplicaHost, type ReadReply } from './replica-host';
 
 /** The consensus service's public subjects, answered by any replica (queue group `ossa.consensus`). */
@@ -39,8 +39,8 @@ export class ConsensusController {
 export class ReplicaController {
   constructor(@Inject(ReplicaHost) private readonly host: ReplicaHost) {}
 
-  /** Raft messages from the other replicas, in the replicas' own encoding. */
-  @EventPattern(onChannel('replicaRaft'), { payload: 'bytes' } satisfies HandlerExtras)
+  /** Raft messages from the other replicas (`…replica.<self>.raft.<from>`), in the replicas' own encoding. */
+  @EventPattern(onChannel('replicaRaft', { from: ANY_TOKEN }), { payload: 'bytes' } satisfies HandlerExtras)
   raft(@Payload() message: Uint8Array, @Ctx() context: NatsContext): void {
     this.host.receive(message, context.getSubject());
   }

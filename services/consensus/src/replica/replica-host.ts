@@ -99,9 +99,14 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
     return Date.now() + this.config.REQUEST_TIMEOUT_MS;
   }
 
-  /** Bytes from a peer: checked before they reach Raft; anything malformed or forged is dropped and counted. */
-  receive(bytes: Uint8Array, _subject: string): void {
-    const dropped = this.node.receive(bytes);
+  /**
+   * Bytes from a peer: checked before they reach Raft; anything malformed or forged is dropped and counted. The
+   * subject's last token is the sender (`…replica.<self>.raft.<from>`): the server lets a replica publish only
+   * with its own id there, so a body claiming another sender is dropped as forged.
+   */
+  receive(bytes: Uint8Array, subject: string): void {
+    const sender = subject.slice(subject.lastIndexOf('.') + 1);
+    const dropped = this.node.receive(bytes, sender);
     if (dropped) this.metrics.peerMessageDropped(dropped.reason);
   }
 
@@ -144,7 +149,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
 
   private publish(to: string, frame: Uint8Array): void {
     if (this.nats.closed) throw new Error('NATS connection closed');
-    this.nats.nc.publish(this.nats.subjects.replica(to, 'raft'), frame);
+    this.nats.nc.publish(this.nats.subjects.raft(to, this.config.REPLICA_ID), frame);
   }
 
   private fireEvent(type: string, data: unknown, id: string): void {

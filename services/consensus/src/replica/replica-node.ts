@@ -125,6 +125,8 @@ export class ReplicaNode {
   /** Membership admin listens here for configuration entries applied and leadership changes. */
   readonly coreEvents = new CoreEvents();
   private reassembler!: Reassembler;
+  /** The sender the peer subject proves, while a frame is being accepted. */
+  private frameSender?: string;
   private messageSeq = 0;
 
   constructor(private readonly options: ReplicaNodeOptions) {}
@@ -152,7 +154,8 @@ export class ReplicaNode {
       catchUpEntries: this.options.snapshotCatchUpEntries ?? 5000,
     });
     this.reassembler = new Reassembler(
-      (peer) => this.isPeer(peer),
+      // A fragment must name the replica the subject proves sent it, or it could break into another's message.
+      (peer) => this.isPeer(peer) && (this.frameSender === undefined || peer === this.frameSender),
       this.options.maxMessageBytes ?? 512 * 1024 * 1024,
     );
     this.loop = { state: 'running' };
@@ -183,18 +186,26 @@ export class ReplicaNode {
   }
 
   /**
-   * Takes raw bytes from the peer subject: decodes and checks them (sender a peer, addressed here, every
-   * field sane) and steps the message. Returns why it was dropped, or null. Never throws.
+   * Takes raw bytes from the peer subject: decodes and checks them (sender a peer and, when the subject names
+   * it, the sender the subject proves; addressed here; every field sane) and steps the message. Returns why it
+   * was dropped, or null. Never throws.
    */
-  receive(frame: Uint8Array): { reason: PeerDropReason; detail: string } | null {
+  receive(frame: Uint8Array, sender?: string): { reason: PeerDropReason; detail: string } | null {
     if (!this.raft) return { reason: 'wrong_recipient', detail: 'replica not started' };
-    const whole = this.reassembler.accept(frame);
+    this.frameSender = sender;
+    let whole;
+    try {
+      whole = this.reassembler.accept(frame);
+    } finally {
+      this.frameSender = undefined;
+    }
     if (whole.kind === 'partial') return null;
     if (whole.kind === 'drop') return { reason: whole.reason, detail: whole.detail };
     const decoded = decodeMessage(whole.bytes);
     if (!decoded.ok) return { reason: 'undecodable', detail: decoded.detail };
     const checked = checkPeerMessage(decoded.candidate, {
       self: this.options.id,
+      sender,
       peers: { has: (id) => this.isPeer(id) },
     });
     if (!checked.ok) return { reason: checked.reason, detail: checked.detail };

@@ -5,6 +5,7 @@ import { DecisionError, makeDecision, type DecisionResult } from '@ossa/decision
 import { DecisionRequestDto, EVENT_NAMES, OssaError, type ErrorDetail, type LedgerRecord } from '@ossa/contracts';
 import { actorOf, AuditPublisher, EventPublisher, LedgerClient, NatsContext, onChannel } from '@ossa/messaging';
 import { BallotCollector, type CollectionReport } from './ballot-collector';
+import { assertBallotsProven } from './ballot-proof';
 import { DecisionMetrics } from './decision.metrics';
 
 export interface DecisionReply extends DecisionResult {
@@ -24,7 +25,10 @@ function toOssaError(err: DecisionError): OssaError {
   return new OssaError(err.code, err.message, details);
 }
 
-/** `ossa.decision.make`: ballots from the request and, live, from stakeholder agents; the outcome goes to the ledger. */
+/**
+ * `ossa.decision.make`: ballots from the request (only on a trusted caller's word, see ballot-proof.ts) and, live,
+ * from stakeholder agents; the outcome goes to the ledger.
+ */
 @Controller()
 export class DecisionController {
   constructor(
@@ -39,6 +43,18 @@ export class DecisionController {
   async make(@Payload() request: DecisionRequestDto, @Ctx() context?: NatsContext): Promise<DecisionReply> {
     const started = performance.now();
     const decisionId = randomUUID();
+    try {
+      assertBallotsProven(context?.getCaller(), request.ballots);
+    } catch (err) {
+      const refused = err instanceof OssaError ? err.details.map((d) => d.value) : [];
+      await this.audit.record({
+        action: 'refused',
+        actor: actorOf(context?.getCaller()),
+        outcome: 'refused',
+        details: { request: 'decision.make', requestId: request.id, ballots: refused, message: (err as Error).message.slice(0, 500) },
+      });
+      throw err;
+    }
     const { collection: collectionSpec, ...decisionRequest } = request;
     let collection: CollectionReport | null = null;
     let ballots = request.ballots ?? [];

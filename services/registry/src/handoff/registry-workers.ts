@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
 import { EventPublisher, type StreamDelivery } from '@ossa/messaging';
+import type { AuditActor } from '@ossa/security';
 import { RegistryConfig } from '../registry-config';
 import { RegistryMetrics } from '../registry.metrics';
 import { FailoverService } from './failover.service';
@@ -47,13 +48,13 @@ export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicatio
    * A submitted task (already validated); throwing asks for a retry. A long negotiation tells the server it
    * is still at work (`working()`), so its message is not redelivered meanwhile.
    */
-  async placeSubmitted(task: HandoffRequestDto, delivery?: StreamDelivery): Promise<void> {
+  async placeSubmitted(task: HandoffRequestDto, delivery?: StreamDelivery, submitter?: AuditActor): Promise<void> {
     const deadline = task.deadline ? Date.parse(task.deadline) : Number.POSITIVE_INFINITY;
     try {
-      // Submitted on the shared tasks subject: the submitter is a client, but which one the subject does not prove.
+      // On the caller-scoped subject the server proved the submitting client; the plain subject proves no one.
       await this.handoff.negotiate(task, {
         ...(delivery ? { keepAlive: () => delivery.working() } : {}),
-        actor: { kind: 'unproven', id: 'tasks-submit' },
+        actor: submitter ?? { kind: 'unproven', id: 'tasks-submit' },
       });
     } catch (err) {
       if (!(err instanceof OssaError) || err.code === 'INTERNAL') throw err;

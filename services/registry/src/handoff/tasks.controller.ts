@@ -2,13 +2,19 @@ import { Catch, Controller, Inject, Injectable, UseFilters, type ArgumentsHost, 
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { catchError, from, mergeMap, of, throwError, type Observable } from 'rxjs';
 import { EVENT_NAMES, HandoffRequestDto, OssaError } from '@ossa/contracts';
-import { EventPublisher, LOGGER, NatsContext, onStream, PermanentMessageError, type HandlerExtras } from '@ossa/messaging';
+import { actorOf, ANY_TOKEN, EventPublisher, LOGGER, NatsContext, onStream, PermanentMessageError, type HandlerExtras } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
 import { RegistryMetrics } from '../registry.metrics';
 import { RegistryWorkers } from './registry-workers';
 
 /** Durable name of the registry's consumer of `ossa.tasks.submit`; its ack_wait comes from TASK_ACK_WAIT_MS. */
 export const TASKS_DURABLE = 'registry-handoff';
+/** Durable name of its consumer of `ossa.as.client.*.tasks.submit` (tasks whose submitter the subject proves). */
+export const TASKS_AS_DURABLE = 'registry-handoff-as';
+
+const SUBMIT_CONSUMER: HandlerExtras = {
+  consumer: { maxDeliver: 10_000, backoffMs: [250, 500, 1000, 2000, 5000, 10_000], concurrency: 16 },
+};
 
 /** A task that will never be valid: `handoffFailed` for whoever watches, then dead-lettered at once. */
 @Injectable()
@@ -40,11 +46,17 @@ export class InvalidTaskFilter implements RpcExceptionFilter<OssaError> {
 export class TasksController {
   constructor(@Inject(RegistryWorkers) private readonly workers: RegistryWorkers) {}
 
-  @EventPattern(onStream('tasksSubmit', TASKS_DURABLE), {
-    consumer: { maxDeliver: 10_000, backoffMs: [250, 500, 1000, 2000, 5000, 10_000], concurrency: 16 },
-  } satisfies HandlerExtras)
+  /** The plain subject names no one: in secure mode only services and admins may publish it. */
+  @EventPattern(onStream('tasksSubmit', TASKS_DURABLE), SUBMIT_CONSUMER)
   @UseFilters(InvalidTaskFilter)
   submitted(@Payload() task: HandoffRequestDto, @Ctx() context: NatsContext): Promise<void> {
     return this.workers.placeSubmitted(task, context.getDelivery());
+  }
+
+  /** `ossa.as.client.<id>.tasks.submit`: the server lets only client `<id>` publish there, so it is on record. */
+  @EventPattern(onStream('tasksSubmitAs', TASKS_AS_DURABLE, { clientId: ANY_TOKEN }), SUBMIT_CONSUMER)
+  @UseFilters(InvalidTaskFilter)
+  submittedAs(@Payload() task: HandoffRequestDto, @Ctx() context: NatsContext): Promise<void> {
+    return this.workers.placeSubmitted(task, context.getDelivery(), actorOf(context.getCaller()));
   }
 }
