@@ -4,6 +4,8 @@ export const EVENT_NAMES = {
   agentFailed: 'agentFailed',
   handoffCompleted: 'handoffCompleted',
   handoffFailed: 'handoffFailed',
+  /** An agent finished a task (completed or failed), with its sealed result if it gave one. */
+  taskCompleted: 'taskCompleted',
   consensusReached: 'consensusReached',
   leaderElected: 'leaderElected',
   conflictResolved: 'conflictResolved',

@@ -50,12 +50,21 @@ export class SecureInstallation {
     return path.join(this.dir, 'creds', `${kind}-${id}.creds`);
   }
 
-  /** Writes state atomically (write then rename) so a crash never leaves half a file of seeds. */
-  async save(): Promise<void> {
+  /**
+   * Writes state atomically (write then rename) so a crash never leaves half a file of seeds. Saves run one at a
+   * time (identities issued at once share the temporary file), each writing the state as it is when it runs.
+   */
+  save(): Promise<void> {
     const file = path.join(this.dir, 'authority.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(this.state, null, 2), { mode: 0o600 });
-    await rename(`${file}.tmp`, file);
+    const write = async () => {
+      await writeFile(`${file}.tmp`, JSON.stringify(this.state, null, 2), { mode: 0o600 });
+      await rename(`${file}.tmp`, file);
+    };
+    const saved = this.saving.then(write, write);
+    this.saving = saved.catch(() => undefined);
+    return saved;
   }
+  private saving: Promise<void> = Promise.resolve();
 
   async writeServerConfig(
     options: Omit<SecureServerOptions, 'storeDir'> & { storeDir?: string },

@@ -9,6 +9,7 @@ import {
   AgentRefDto,
   HandoffRequestDto,
   TaskCompleteDto,
+  MAX_SEALED_RESULT_CHARS,
 } from './agent.dto';
 
 const sla = {
@@ -185,6 +186,19 @@ describe('agent requests', () => {
       'outcome',
       'taskId',
     ]);
+  });
+
+  it('task complete carries an optional sealed result, checked field by field and bounded', () => {
+    const sealed = { enc: 'aes-256-gcm', kid: 'k1', iv: 'AAAAAAAAAAAAAAAA', tag: `${'A'.repeat(22)}==`, ct: 'e30=' };
+    const done = validateDto(TaskCompleteDto, { taskId: 't', agentId: 'w', result: { sealed } });
+    expect(done.result?.sealed).toEqual(sealed);
+    expect(fieldsOf(() => validateDto(TaskCompleteDto, { taskId: 't', agentId: 'w', result: { sealed: { ...sealed, enc: 'rot13', iv: 'x' } } }))).toEqual([
+      'result.sealed.enc',
+      'result.sealed.iv',
+    ]);
+    expect(fieldsOf(() => validateDto(TaskCompleteDto, { taskId: 't', agentId: 'w', result: { plain: 'secret' } }))).toEqual(['result.plain', 'result.sealed']);
+    const big = { ...sealed, ct: 'A'.repeat(MAX_SEALED_RESULT_CHARS + 4) };
+    expect(fieldsOf(() => validateDto(TaskCompleteDto, { taskId: 't', agentId: 'w', result: { sealed: big } }))).toEqual(['result.sealed.ct']);
   });
 });
 

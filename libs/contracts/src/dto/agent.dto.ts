@@ -4,6 +4,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsISO8601,
@@ -19,7 +20,7 @@ import {
 } from 'class-validator';
 import { AGENT_TOKEN_PATTERN } from '../subjects';
 import { SlaDto } from './common.dto';
-import { MAX_ID_LENGTH, RequiredCapabilityDto, TaskRequestDto } from './task-request.dto';
+import { MAX_ID_LENGTH, RequiredCapabilityDto, TaskRequestDto, type SealedValueDto } from './task-request.dto';
 
 import { AGENT_STATES, type AgentStateValue } from '../vocabulary';
 
@@ -138,11 +139,33 @@ export class HandoffRequestDto extends TaskRequestDto {
 export const TASK_OUTCOMES = ['succeeded', 'failed'] as const;
 export type TaskOutcomeValue = (typeof TASK_OUTCOMES)[number];
 
-/** `ossa.registry.task.complete`: releases the load the task held on its agent. */
+/** Most base64 characters of a sealed task result (about 384 KiB of result), so the event carrying it fits a NATS message. */
+export const MAX_SEALED_RESULT_CHARS = 512 * 1024;
+
+/** A sealed result: the envelope of SealedValueDto with a tighter bound on the ciphertext. */
+export class SealedResultDto implements SealedValueDto {
+  @IsIn(['aes-256-gcm'], { message: 'enc must be aes-256-gcm' }) enc!: 'aes-256-gcm';
+  @IsString() @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'kid must be a key id (1-64 letters, digits, _ . -)' }) kid!: string;
+  @IsString() @Matches(/^[A-Za-z0-9+/]{16}$/, { message: 'iv must be 12 bytes in base64' }) iv!: string;
+  @IsString() @Matches(/^[A-Za-z0-9+/]{22}==$/, { message: 'tag must be 16 bytes in base64' }) tag!: string;
+  @IsString()
+  @Length(0, MAX_SEALED_RESULT_CHARS, { message: `ct must be at most ${MAX_SEALED_RESULT_CHARS} base64 characters` })
+  @Matches(/^[A-Za-z0-9+/]*={0,2}$/, { message: 'ct must be base64' })
+  ct!: string;
+}
+
+/** What an agent hands back with a completed task; only key holders read it. */
+export class TaskResultDto {
+  /** The result sealed end to end by the agent for the task's submitter (`sealJson`, associated data `task/<taskId>#result`). */
+  @IsDefined({ message: "sealed must be a sealed value {enc, kid, iv, tag, ct}" }) @ValidateNested() @Type(() => SealedResultDto) sealed!: SealedResultDto;
+}
+
+/** `ossa.registry.task.complete`: releases the load the task held on its agent, with its sealed result if any. */
 export class TaskCompleteDto {
   @IsString() @Length(1, MAX_ID_LENGTH) taskId!: string;
   @IsString() @Matches(AGENT_TOKEN_PATTERN, { message: agentIdMessage }) agentId!: string;
   @IsOptional() @IsIn(TASK_OUTCOMES, { message: `outcome must be one of ${TASK_OUTCOMES.join(', ')}` }) outcome?: TaskOutcomeValue;
+  @IsOptional() @ValidateNested() @Type(() => TaskResultDto) result?: TaskResultDto;
 }
 
 /** Sent to `<prefix>.agents.<agentId>.bid`: will you take this task? */

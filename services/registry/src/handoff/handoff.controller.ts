@@ -37,6 +37,7 @@ export class HandoffController {
       dto.taskId,
       dto.agentId,
       dto.outcome === 'failed' ? 'failed' : 'completed',
+      dto.result,
     );
     await this.audit.record({
       action: 'taskCompleted',
@@ -44,6 +45,7 @@ export class HandoffController {
       outcome: dto.outcome === 'failed' ? 'failed' : 'ok',
       taskId: dto.taskId,
       agentId: dto.agentId,
+      ...(dto.result ? { details: { sealedResult: { kid: dto.result.sealed.kid, bytes: dto.result.sealed.ct.length } } } : {}),
     });
     return done;
   }

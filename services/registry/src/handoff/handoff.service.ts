@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { describeMissing, scoreAndRank, type ScoredCandidate } from '@ossa/registry';
-import { EVENT_NAMES, OssaError, type HandoffRequestDto } from '@ossa/contracts';
+import { EVENT_NAMES, OssaError, type HandoffRequestDto, type TaskResultDto } from '@ossa/contracts';
 import { AuditPublisher, EventPublisher, LedgerClient, LOGGER } from '@ossa/messaging';
 import type { AuditActor } from '@ossa/security';
 import type { Logger } from '@ossa/observability';
@@ -306,7 +306,7 @@ export class HandoffService {
    * that went through answers the same; the store record and the load follow the ledger, so a crash between
    * the two is repaired by the agent's retry.
    */
-  async complete(taskId: string, agentId: string, outcome: 'completed' | 'failed'): Promise<{ taskId: string; agentId: string; status: 'completed' | 'failed'; currentLoad: number | null }> {
+  async complete(taskId: string, agentId: string, outcome: 'completed' | 'failed', result?: TaskResultDto): Promise<{ taskId: string; agentId: string; status: 'completed' | 'failed'; currentLoad: number | null }> {
     const negotiationId = randomUUID();
     let known = await this.read(taskId);
     for (let round = 0; round < 10 && known.value && ACTIVE_STATES.has(known.value.state) && known.value.agentId === agentId; round++) {
@@ -323,6 +323,12 @@ export class HandoffService {
     const agent = closed?.status === v.state && closed.agentId === agentId ? await this.adjustLoad(agentId, -1) : await this.store.getAgent(agentId);
     crashPoint('complete.stored');
     if (v.state === 'failed') await this.events.publish(EVENT_NAMES.handoffFailed, { taskId, reason: 'AGENT_REPORTED_FAILURE', failedAgent: agentId, epoch: v.epoch }, { id: `handoffFailed:${taskId}:${v.epoch}` });
+    // The result goes to whoever reads events as the agent sealed it: the registry neither opens nor keeps it.
+    await this.events.publish(
+      EVENT_NAMES.taskCompleted,
+      { taskId, agentId, status: v.state, epoch: v.epoch, completedAt: closed?.completedAt ?? at, ...(result ? { result } : {}) },
+      { id: `taskCompleted:${taskId}:${v.epoch}` },
+    );
     return { taskId, agentId, status: v.state, currentLoad: agent?.currentLoad ?? null };
   }
 
