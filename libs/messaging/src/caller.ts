@@ -1,3 +1,5 @@
+import { isSubjectToken } from '@ossa/contracts';
+
 /**
  * The proven caller of a request. An identity sends a request on `<prefix>.as.<kind>.<id>.<subject rest>`;
  * the NATS server lets each identity publish only under its own `<kind>.<id>`, so a handler reading the
@@ -8,7 +10,6 @@ export interface Caller {
   id: string;
 }
 
-const TOKEN = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** `<prefix>.registry.agent.heartbeat` → `<prefix>.as.*.*.registry.agent.heartbeat`. */
 export function callerScopedPattern(prefix: string, subject: string): string | undefined {
@@ -18,7 +19,7 @@ export function callerScopedPattern(prefix: string, subject: string): string | u
 
 /** `<prefix>.as.<kind>.<id>.<rest>` for one identity; what an agent or client sends on in secure mode. */
 export function callerScopedSubject(prefix: string, caller: Caller, subject: string): string {
-  if (!TOKEN.test(caller.kind) || !TOKEN.test(caller.id))
+  if (!isSubjectToken(caller.kind) || !isSubjectToken(caller.id))
     throw new Error(`caller ${caller.kind}:${caller.id} cannot be subject tokens`);
   if (!subject.startsWith(`${prefix}.`)) throw new Error(`subject ${subject} is not under prefix ${prefix}`);
   return `${prefix}.as.${caller.kind}.${caller.id}.${subject.slice(prefix.length + 1)}`;
@@ -29,5 +30,5 @@ export function callerOf(prefix: string, subject: string): Caller | undefined {
   const head = `${prefix}.as.`;
   if (!subject.startsWith(head)) return undefined;
   const [kind, id] = subject.slice(head.length).split('.', 2);
-  return TOKEN.test(kind ?? '') && TOKEN.test(id ?? '') ? { kind, id } : undefined;
+  return isSubjectToken(kind) && isSubjectToken(id) ? { kind, id } : undefined;
 }
