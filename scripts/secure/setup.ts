@@ -1,7 +1,8 @@
 // Shared by the secure CLIs: where the installation lives and how it is brought to a runnable state.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { generateKeyFile, SecureInstallation, SERVICE_NAMES, type ServerTls } from '@ossa/security';
+import { connect, credsAuthenticator, type NatsConnection } from 'nats';
+import { generateKeyFile, pushAccountJwt, SecureInstallation, serveAgentIssuance, SERVICE_NAMES, type ServerTls } from '@ossa/security';
 
 export interface SecureSettings {
   dir: string;
@@ -10,6 +11,8 @@ export interface SecureSettings {
   prefix: string;
   replicas: string[];
   tls?: ServerTls;
+  /** How clients reach the server when it is not this host's port (OSSA_SECURE_NATS_URL, e.g. nats://nats:4222 in compose). */
+  url?: string;
   /** JetStream store of the secure server (OSSA_SECURE_STORE_DIR); defaults inside the installation directory. */
   storeDir?: string;
 }
@@ -34,6 +37,7 @@ export function secureSettings(env: NodeJS.ProcessEnv = process.env): SecureSett
     prefix: env.SUBJECT_PREFIX ?? 'ossa',
     replicas: (env.CONSENSUS_PEERS ?? 'r1,r2,r3').split(',').map((s) => s.trim()),
     tls,
+    url: env.OSSA_SECURE_NATS_URL || undefined,
     storeDir: env.OSSA_SECURE_STORE_DIR,
   };
 }
@@ -65,5 +69,34 @@ export function writeConfig(installation: SecureInstallation, settings: SecureSe
 }
 
 export function natsUrlOf(settings: SecureSettings): string {
+  if (settings.url) return settings.url;
   return `${settings.tls ? 'tls' : 'nats'}://${settings.host === '0.0.0.0' ? '127.0.0.1' : settings.host}:${settings.port}`;
+}
+
+/**
+ * The identity component: issues (and revokes) agents' credentials for the client that owns each agent id,
+ * pushing revocations to the running server at once and into the generated configuration.
+ */
+export async function startIdentityComponent(installation: SecureInstallation, settings: SecureSettings): Promise<NatsConnection> {
+  const url = natsUrlOf(settings);
+  const tls = settings.tls ? { caFile: settings.tls.caFile } : undefined;
+  const issuer = await installation.issue('admin', 'identity-issuer');
+  const nc = await connect({
+    servers: url,
+    name: 'identity-issuer',
+    authenticator: credsAuthenticator(new TextEncoder().encode(issuer.creds)),
+    inboxPrefix: issuer.inboxPrefix,
+    tls,
+    maxReconnectAttempts: -1,
+  });
+  serveAgentIssuance(nc, installation, {
+    prefix: settings.prefix,
+    pushRevocation: async (accountJwt) => {
+      const authority = await installation.issue('admin', 'authority');
+      await pushAccountJwt(url, { systemCreds: await installation.systemCreds(), accountCreds: authority.creds }, installation.state, accountJwt, tls);
+      await writeConfig(installation, settings);
+    },
+  });
+  await nc.flush();
+  return nc;
 }

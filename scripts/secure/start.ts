@@ -6,11 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
-import { connect, credsAuthenticator } from 'nats';
 import { runMain } from '@ossa/runtime';
-import { pushAccountJwt, serveAgentIssuance } from '@ossa/security';
 import { ALL_SERVICES } from '../../services/all';
-import { natsUrlOf, prepareInstallation, secureSettings, writeConfig } from './setup';
+import { natsUrlOf, prepareInstallation, secureSettings, startIdentityComponent } from './setup';
 
 const answers = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
@@ -59,30 +57,7 @@ async function main(): Promise<void> {
     ...(tls ? { NATS_TLS_CA: tls.caFile } : {}),
   });
   await runMain(ALL_SERVICES);
-  const issuer = await installation.issue('admin', 'identity-issuer');
-  const nc = await connect({
-    servers: url,
-    name: 'identity-issuer',
-    authenticator: credsAuthenticator(new TextEncoder().encode(issuer.creds)),
-    inboxPrefix: issuer.inboxPrefix,
-    tls,
-    maxReconnectAttempts: -1,
-  });
-  serveAgentIssuance(nc, installation, {
-    prefix: settings.prefix,
-    pushRevocation: async (accountJwt) => {
-      const authority = await installation.issue('admin', 'authority');
-      await pushAccountJwt(
-        url,
-        { systemCreds: await installation.systemCreds(), accountCreds: authority.creds },
-        installation.state,
-        accountJwt,
-        tls,
-      );
-      await writeConfig(installation, settings);
-    },
-  });
-  await nc.flush();
+  await startIdentityComponent(installation, settings);
   process.stdout.write(
     `Secure mode: NATS ${url} (operator JWT auth, per-identity permissions), credentials in ${settings.dir}/creds\n` +
       `  mint: npm run creds -- <agent|client|admin> <id>    revoke: npm run creds -- revoke <kind> <id>\n` +
