@@ -43,7 +43,8 @@ describe('all six services in one process', () => {
     const jsm = await nc.jetstreamManager();
     const tasks = await jsm.streams.info(subjects.streams.tasks);
     const events = await jsm.streams.info(subjects.streams.events);
-    expect(tasks.config.subjects).toEqual([`${prefix}.tasks.>`]);
+    // Clients in secure mode submit under their own id (`as.client.<id>.tasks.submit`): the same stream takes those.
+    expect(tasks.config.subjects).toEqual([`${prefix}.tasks.>`, `${prefix}.as.client.*.tasks.submit`]);
     expect(tasks.config.retention).toBe(RetentionPolicy.Workqueue);
     expect(events.config.subjects).toEqual([`${prefix}.events.>`]);
     expect(events.config.retention).toBe(RetentionPolicy.Limits);

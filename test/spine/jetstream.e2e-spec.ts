@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from 'nats';
+import { RetentionPolicy, type NatsConnection } from 'nats';
 import { subjectsFor, type EventEnvelope } from '@ossa/contracts';
 import {
   contractStreams,
@@ -47,6 +47,23 @@ describe('JetStream plumbing', () => {
     await deleteStreams(nc, subjects);
     await nats.drain();
     await nc.drain();
+  });
+
+  it('adds the subjects a stream made by an older version lacks, keeping what it holds', async () => {
+    const old = subjectsFor(`${prefix}-old`);
+    await nats.jsm.streams.add({ name: old.streams.tasks, subjects: [old.tasksWildcard], retention: RetentionPolicy.Workqueue });
+    try {
+      await nats.js.publish(`${old.prefix}.tasks.kept`, encoder.encode('{}'));
+      const tasksOnly = contractStreams(old).filter((s) => s.name === old.streams.tasks);
+      expect(await ensureStreams(nats.jsm, tasksOnly)).toEqual({ [old.streams.tasks]: 'updated' });
+      const info = await nats.jsm.streams.info(old.streams.tasks);
+      expect(info.config.subjects).toEqual([old.tasksWildcard, old.tasksSubmitAsWildcard]);
+      expect(info.config.retention).toBe(RetentionPolicy.Workqueue);
+      expect(info.state.messages).toBe(1);
+      expect(await ensureStreams(nats.jsm, tasksOnly)).toEqual({ [old.streams.tasks]: 'existing' });
+    } finally {
+      await nats.jsm.streams.delete(old.streams.tasks);
+    }
   });
 
   it('stores an event once although it was published twice with the same id', async () => {

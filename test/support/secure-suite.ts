@@ -11,8 +11,8 @@ export async function startSecureSuiteServer(): Promise<SecureServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ossa-secure-suite-'));
   const server = await startSecureServer('*', { dir });
   for (const service of SERVICE_NAMES) await server.creds('service', service);
-  // Every replica id the consensus suites use (test/consensus/raft-cluster.e2e-spec.ts).
-  for (const id of ['r1', 'r2', 'r3', 'r4', 'r5', 'a', 'b', 'c', 'd', 'e', 'm1', 'm2', 'm3'])
+  // Every replica id the consensus suites use (test/consensus/raft-cluster.e2e-spec.ts, raft-robustness.e2e-spec.ts).
+  for (const id of ['r1', 'r2', 'r3', 'r4', 'r5', 'a', 'b', 'c', 'd', 'e', 'm1', 'm2', 'm3', 'f1', 'f2', 'f3', 'b1', 'b2', 'b3'])
     await server.creds('replica', id);
   const admin = await server.creds('admin', 'tests');
   process.env.NATS_URL = server.url;
