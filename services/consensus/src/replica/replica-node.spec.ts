@@ -92,6 +92,25 @@ describe('ReplicaNode: peer traffic is checked before it reaches Raft', () => {
       await stopAll(nodes);
     }
   });
+
+  it('drops a message or fragment whose sender is not the one its subject proves', async () => {
+    const { nodes } = cluster({ maxPayload: 64 * 1024 });
+    const leader = await startAll(nodes);
+    try {
+      const follower = [...nodes.values()].find((n) => n !== leader)!;
+      const self = follower.status().replicaId;
+      const [peer, other] = ids.filter((id) => id !== self);
+      const term = follower.status().term;
+      const stale = Buffer.from(JSON.stringify({ type: 'heartbeat', from: peer, to: self, term: 0, commit: 0 }));
+      expect(follower.receive(stale, other)).toEqual({ reason: 'forged_sender', detail: `from ${peer} but sent by ${other}` });
+      expect(follower.receive(stale, peer)).toBeNull();
+      const fragment = Buffer.concat([Buffer.from([0, 0, 0, 0, 1, 0, 0, 0, 2, peer.length]), Buffer.from(peer), Buffer.from('{}')]);
+      expect(follower.receive(fragment, other)).toMatchObject({ reason: 'unknown_sender' });
+      expect(follower.status().term).toBe(term);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
 });
 
 describe('ReplicaNode: no single failure wedges it', () => {
