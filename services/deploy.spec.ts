@@ -21,22 +21,40 @@ interface ComposeService {
 }
 
 const root = path.resolve(__dirname, '..');
-const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  volumes: Record<string, unknown>;
+};
 const services = compose.services;
-const interpolate = (env: Env = {}): Env => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{(\w+):-([^}]*)\}/g, (_m, _name: string, fallback: string) => fallback)]));
-const apps = Object.entries(services).filter(([, s]) => s.build?.args?.SERVICE && s.build.args.SERVICE !== 'all');
+const interpolate = (env: Env = {}): Env =>
+  Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      String(v).replace(/\$\{(\w+):-([^}]*)\}/g, (_m, _name: string, fallback: string) => fallback),
+    ]),
+  );
+const apps = Object.entries(services).filter(
+  ([, s]) => s.build?.args?.SERVICE && s.build.args.SERVICE !== 'all',
+);
 const initEnv = interpolate(services['secure-init'].environment);
 const settings = secureSettings(initEnv);
-const fields = (cls: new () => object) => getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false).map((m) => m.propertyName);
+const fields = (cls: new () => object) =>
+  getMetadataStorage()
+    .getTargetValidationMetadatas(cls, '', true, false)
+    .map((m) => m.propertyName);
 
 describe('docker-compose.yml, checked statically', () => {
   it('builds images from files that exist, for services that exist', () => {
     const dockerfile = readFileSync(path.join(root, 'deploy/Dockerfile'), 'utf8');
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(/\s+/));
     expect(copied.length).toBeGreaterThan(3);
-    for (const source of copied) expect([source, existsSync(path.join(root, source))]).toEqual([source, true]);
+    for (const source of copied)
+      expect([source, existsSync(path.join(root, source))]).toEqual([source, true]);
     for (const [name, s] of Object.entries(services).filter(([, s]) => s.build)) {
-      expect([name, existsSync(path.join(root, s.build!.context, s.build!.dockerfile))]).toEqual([name, true]);
+      expect([name, existsSync(path.join(root, s.build!.context, s.build!.dockerfile))]).toEqual([
+        name,
+        true,
+      ]);
       const target = s.build!.args?.SERVICE ?? 'all';
       const entry = target === 'all' ? 'services/main.ts' : `services/${target}/src/main.ts`;
       expect([name, existsSync(path.join(root, entry))]).toEqual([name, true]);

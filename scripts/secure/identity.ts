@@ -8,7 +8,9 @@ async function main(): Promise<void> {
   const settings = secureSettings();
   const installation = await SecureInstallation.open(settings.dir, settings.prefix);
   const nc = await startIdentityComponent(installation, settings);
-  process.stdout.write(`identity component serving ${settings.prefix}.as.client.*.identity.agent.issue on ${natsUrlOf(settings)}\n`);
+  process.stdout.write(
+    `identity component serving ${settings.prefix}.as.client.*.identity.agent.issue on ${natsUrlOf(settings)}\n`,
+  );
   const stop = () => void nc.drain().finally(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -2,7 +2,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { connect, credsAuthenticator, type NatsConnection } from 'nats';
-import { generateKeyFile, pushAccountJwt, SecureInstallation, serveAgentIssuance, SERVICE_NAMES, type ServerTls } from '@ossa/security';
+import {
+  generateKeyFile,
+  pushAccountJwt,
+  SecureInstallation,
+  serveAgentIssuance,
+  SERVICE_NAMES,
+  type ServerTls,
+} from '@ossa/security';
 
 export interface SecureSettings {
   dir: string;
@@ -77,7 +84,10 @@ export function natsUrlOf(settings: SecureSettings): string {
  * The identity component: issues (and revokes) agents' credentials for the client that owns each agent id,
  * pushing revocations to the running server at once and into the generated configuration.
  */
-export async function startIdentityComponent(installation: SecureInstallation, settings: SecureSettings): Promise<NatsConnection> {
+export async function startIdentityComponent(
+  installation: SecureInstallation,
+  settings: SecureSettings,
+): Promise<NatsConnection> {
   const url = natsUrlOf(settings);
   const tls = settings.tls ? { caFile: settings.tls.caFile } : undefined;
   const issuer = await installation.issue('admin', 'identity-issuer');
@@ -93,7 +103,13 @@ export async function startIdentityComponent(installation: SecureInstallation, s
     prefix: settings.prefix,
     pushRevocation: async (accountJwt) => {
       const authority = await installation.issue('admin', 'authority');
-      await pushAccountJwt(url, { systemCreds: await installation.systemCreds(), accountCreds: authority.creds }, installation.state, accountJwt, tls);
+      await pushAccountJwt(
+        url,
+        { systemCreds: await installation.systemCreds(), accountCreds: authority.creds },
+        installation.state,
+        accountJwt,
+        tls,
+      );
       await writeConfig(installation, settings);
     },
   });

@@ -311,7 +311,9 @@ describe('services under NATS credentials', () => {
 
   it('refuses ballots a client casts for stakeholders, naming each, and audits the refusal', async () => {
     const c = await as('client', 'c4');
-    const reply = await requestJson<{ error: { code: string; message: string; details: { field: string; value: string }[] } }>(
+    const reply = await requestJson<{
+      error: { code: string; message: string; details: { field: string; value: string }[] };
+    }>(
       c,
       scoped('client', 'c4', 'decision.make'),
       seedRequest({
@@ -331,10 +333,20 @@ describe('services under NATS credentials', () => {
       ['ballots[1]', 'pm'],
     ]);
     let refused: Awaited<ReturnType<typeof queryAudit>> = [];
-    await waitFor(async () => (refused = await queryAudit(auditor, { action: 'refused', actorKind: 'client', actorId: 'c4' })).length === 1);
-    expect(refused[0].details).toMatchObject({ request: 'decision.make', requestId: 'stuffed-1', ballots: ['cto', 'pm'] });
+    await waitFor(
+      async () =>
+        (refused = await queryAudit(auditor, { action: 'refused', actorKind: 'client', actorId: 'c4' }))
+          .length === 1,
+    );
+    expect(refused[0].details).toMatchObject({
+      request: 'decision.make',
+      requestId: 'stuffed-1',
+      ballots: ['cto', 'pm'],
+    });
     // No decision was made on them.
-    expect(await queryAudit(auditor, { action: 'decisionMade', actorKind: 'client', actorId: 'c4' })).toEqual([]);
+    expect(await queryAudit(auditor, { action: 'decisionMade', actorKind: 'client', actorId: 'c4' })).toEqual(
+      [],
+    );
   });
 
   it('takes a task a client submits under its own id through JetStream, audits the client, and carries the sealed result back', async () => {
@@ -353,8 +365,12 @@ describe('services under NATS credentials', () => {
     const worker = agent('W');
     worker.capabilities[0] = { ...worker.capabilities[0], id: 'audit-report', name: 'audit-report' };
     await requestJson(w, scoped('agent', 'W', 'registry.agent.register'), worker);
-    w.subscribe(subjects.agent('W', 'bid'), { callback: (_e, m) => m.respond(new TextEncoder().encode('{"bid":true,"confidence":0.9}')) });
-    w.subscribe(subjects.agent('W', 'award'), { callback: (_e, m) => m.respond(new TextEncoder().encode('{"accepted":true}')) });
+    w.subscribe(subjects.agent('W', 'bid'), {
+      callback: (_e, m) => m.respond(new TextEncoder().encode('{"bid":true,"confidence":0.9}')),
+    });
+    w.subscribe(subjects.agent('W', 'award'), {
+      callback: (_e, m) => m.respond(new TextEncoder().encode('{"accepted":true}')),
+    });
     await w.flush();
 
     const c5 = await as('client', 'c5');
@@ -363,11 +379,18 @@ describe('services under NATS credentials', () => {
     // The client may not submit as another client, nor on the plain subject that names no one.
     expect(await publishRefusal(c5, subjects.tasksSubmitAs('c6'))).toContain('c6.tasks.submit');
     expect(await publishRefusal(c5, subjects.tasksSubmit)).toContain('tasks.submit');
-    const ack = await c5.jetstream().publish(subjects.tasksSubmitAs('c5'), new TextEncoder().encode(JSON.stringify(task)), { msgID: taskId });
+    const ack = await c5
+      .jetstream()
+      .publish(subjects.tasksSubmitAs('c5'), new TextEncoder().encode(JSON.stringify(task)), {
+        msgID: taskId,
+      });
     expect(ack.stream).toBe(subjects.streams.tasks);
 
     let assigned: Awaited<ReturnType<typeof queryAudit>> = [];
-    await waitFor(async () => (assigned = await queryAudit(auditor, { action: 'taskAssigned', taskId })).length === 1, 30_000);
+    await waitFor(
+      async () => (assigned = await queryAudit(auditor, { action: 'taskAssigned', taskId })).length === 1,
+      30_000,
+    );
     expect(assigned[0]).toMatchObject({ actor: { kind: 'client', id: 'c5' }, agentId: 'W', outcome: 'ok' });
 
     // W completes with a result sealed for the submitter; the client reads it from the taskCompleted event.
@@ -377,7 +400,14 @@ describe('services under NATS credentials', () => {
       requestJson(w, scoped('agent', 'W', 'registry.task.complete'), { taskId, agentId: 'W', result }),
     );
     expect(eventText).not.toContain('quarterly');
-    const event = JSON.parse(eventText) as { data: { taskId: string; agentId: string; status: string; result: { sealed: Parameters<typeof openJson>[1] } } };
+    const event = JSON.parse(eventText) as {
+      data: {
+        taskId: string;
+        agentId: string;
+        status: string;
+        result: { sealed: Parameters<typeof openJson>[1] };
+      };
+    };
     expect(event.data).toMatchObject({ taskId, agentId: 'W', status: 'completed' });
     expect(openJson(ring, event.data.result.sealed, `task/${taskId}`, 'result')).toEqual(secret);
     // Bound to its task and field, and tamper-evident.
@@ -385,19 +415,30 @@ describe('services under NATS credentials', () => {
     expect(() => openJson(ring, event.data.result.sealed, `task/${taskId}`, 'context')).toThrow();
     const ct = Buffer.from(event.data.result.sealed.ct, 'base64');
     ct[0] ^= 1;
-    expect(() => openJson(ring, { ...event.data.result.sealed, ct: ct.toString('base64') }, `task/${taskId}`, 'result')).toThrow();
+    expect(() =>
+      openJson(ring, { ...event.data.result.sealed, ct: ct.toString('base64') }, `task/${taskId}`, 'result'),
+    ).toThrow();
 
     let completed: Awaited<ReturnType<typeof queryAudit>> = [];
-    await waitFor(async () => (completed = await queryAudit(auditor, { action: 'taskCompleted', taskId })).length === 1);
-    expect(completed[0]).toMatchObject({ actor: { kind: 'agent', id: 'W' }, details: { sealedResult: { kid: result.sealed.kid } } });
+    await waitFor(
+      async () => (completed = await queryAudit(auditor, { action: 'taskCompleted', taskId })).length === 1,
+    );
+    expect(completed[0]).toMatchObject({
+      actor: { kind: 'agent', id: 'W' },
+      details: { sealedResult: { kid: result.sealed.kid } },
+    });
     expect(JSON.stringify(completed[0])).not.toContain(result.sealed.ct);
 
     // A malformed result is refused field by field.
-    const bad = await requestJson<{ error: { code: string; details: { field: string }[] } }>(w, scoped('agent', 'W', 'registry.task.complete'), {
-      taskId,
-      agentId: 'W',
-      result: { sealed: { ...result.sealed, enc: 'none', tag: 'short' } },
-    });
+    const bad = await requestJson<{ error: { code: string; details: { field: string }[] } }>(
+      w,
+      scoped('agent', 'W', 'registry.task.complete'),
+      {
+        taskId,
+        agentId: 'W',
+        result: { sealed: { ...result.sealed, enc: 'none', tag: 'short' } },
+      },
+    );
     expect(bad.error.code).toBe('VALIDATION_FAILED');
     expect(bad.error.details.map((d) => d.field).sort()).toEqual(['result.sealed.enc', 'result.sealed.tag']);
   });

@@ -10,7 +10,6 @@ export interface Caller {
   id: string;
 }
 
-
 /** `<prefix>.registry.agent.heartbeat` → `<prefix>.as.*.*.registry.agent.heartbeat`. */
 export function callerScopedPattern(prefix: string, subject: string): string | undefined {
   if (!subject.startsWith(`${prefix}.`)) return undefined;

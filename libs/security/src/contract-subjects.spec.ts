@@ -11,7 +11,10 @@ describe('libs/security subjects agree with the channel catalogue', () => {
   });
 
   it('builds caller-scoped and audit subjects as the catalogue addresses them', () => {
-    const caller = channelAddress('callerScoped', { callerKind: 'client', callerId: 'c-1' }).replace('{request}', 'decision.make');
+    const caller = channelAddress('callerScoped', { callerKind: 'client', callerId: 'c-1' }).replace(
+      '{request}',
+      'decision.make',
+    );
     expect(callerSubject('acme', 'client', 'c-1', 'decision.make')).toBe(`acme.${caller}`);
     const audit = channelAddress('audit', { action: 'refused', actorKind: 'agent', actorId: 'a_1' });
     expect(auditSubject('acme', 'refused', { kind: 'agent', id: 'a_1' })).toBe(`acme.${audit}`);
@@ -21,9 +24,14 @@ describe('libs/security subjects agree with the channel catalogue', () => {
   it('grants the catalogue subjects: a client its own task submissions, a replica Raft traffic as itself', () => {
     const subjects = subjectsFor('acme');
     expect(permissionsFor('acme', 'client', 'c-1').pub.allow).toContain(subjects.tasksSubmitAs('c-1'));
-    expect(permissionsFor('acme', 'replica', 'r2').pub.allow).toContain(subjects.raft('r1', 'r2').replace('.r1.', '.*.'));
+    expect(permissionsFor('acme', 'replica', 'r2').pub.allow).toContain(
+      subjects.raft('r1', 'r2').replace('.r1.', '.*.'),
+    );
     expect(permissionsFor('acme', 'agent', 'a-1').sub.allow).toEqual(
-      expect.arrayContaining([subjects.tasksAssigned('a-1'), subjects.agent('a-1', 'bid').replace(/bid$/, '>')]),
+      expect.arrayContaining([
+        subjects.tasksAssigned('a-1'),
+        subjects.agent('a-1', 'bid').replace(/bid$/, '>'),
+      ]),
     );
   });
 });

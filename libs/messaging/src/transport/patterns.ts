@@ -20,7 +20,8 @@ export const ANY_TOKEN = '*';
 function patternAddress(channel: ChannelName, tokens: Readonly<Record<string, string>>): string {
   const exact = Object.fromEntries(Object.entries(tokens).filter(([, v]) => v !== ANY_TOKEN));
   let address = channelAddress(channel, exact);
-  for (const [name, value] of Object.entries(tokens)) if (value === ANY_TOKEN) address = address.replace(`{${name}}`, '*');
+  for (const [name, value] of Object.entries(tokens))
+    if (value === ANY_TOKEN) address = address.replace(`{${name}}`, '*');
   return address;
 }
 

@@ -101,10 +101,19 @@ describe('ReplicaNode: peer traffic is checked before it reaches Raft', () => {
       const self = follower.status().replicaId;
       const [peer, other] = ids.filter((id) => id !== self);
       const term = follower.status().term;
-      const stale = Buffer.from(JSON.stringify({ type: 'heartbeat', from: peer, to: self, term: 0, commit: 0 }));
-      expect(follower.receive(stale, other)).toEqual({ reason: 'forged_sender', detail: `from ${peer} but sent by ${other}` });
+      const stale = Buffer.from(
+        JSON.stringify({ type: 'heartbeat', from: peer, to: self, term: 0, commit: 0 }),
+      );
+      expect(follower.receive(stale, other)).toEqual({
+        reason: 'forged_sender',
+        detail: `from ${peer} but sent by ${other}`,
+      });
       expect(follower.receive(stale, peer)).toBeNull();
-      const fragment = Buffer.concat([Buffer.from([0, 0, 0, 0, 1, 0, 0, 0, 2, peer.length]), Buffer.from(peer), Buffer.from('{}')]);
+      const fragment = Buffer.concat([
+        Buffer.from([0, 0, 0, 0, 1, 0, 0, 0, 2, peer.length]),
+        Buffer.from(peer),
+        Buffer.from('{}'),
+      ]);
       expect(follower.receive(fragment, other)).toMatchObject({ reason: 'unknown_sender' });
       expect(follower.status().term).toBe(term);
     } finally {

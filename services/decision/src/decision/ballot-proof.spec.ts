@@ -1,7 +1,8 @@
 import { OssaError, type BallotDto } from '@ossa/contracts';
 import { assertBallotsProven } from './ballot-proof';
 
-const ballots = (...ids: string[]): BallotDto[] => ids.map((stakeholderId) => ({ stakeholderId, ranking: ['a', 'b'] }));
+const ballots = (...ids: string[]): BallotDto[] =>
+  ids.map((stakeholderId) => ({ stakeholderId, ranking: ['a', 'b'] }));
 
 function refusal(run: () => void): OssaError {
   try {
@@ -24,7 +25,9 @@ describe('inline ballots count only on their stakeholder word', () => {
   it('refuses every ballot a client casts, naming each one', () => {
     const err = refusal(() => assertBallotsProven({ kind: 'client', id: 'c1' }, ballots('cto', 'pm')));
     expect(err.code).toBe('UNAUTHORIZED');
-    expect(err.message).toBe('client c1 may not cast ballots for cto, pm: stakeholders vote for themselves (collection)');
+    expect(err.message).toBe(
+      'client c1 may not cast ballots for cto, pm: stakeholders vote for themselves (collection)',
+    );
     expect(err.details.map((d) => [d.field, d.value])).toEqual([
       ['ballots[0]', 'cto'],
       ['ballots[1]', 'pm'],

@@ -11,7 +11,10 @@ const MAX_NAMED = 20;
  * which only that agent can answer. Plain subjects are open only to services and admins when NATS credentials
  * are in force, so their inline ballots pass here (see docs/decisions.md).
  */
-export function assertBallotsProven(caller: Caller | undefined, ballots: readonly BallotDto[] | undefined): void {
+export function assertBallotsProven(
+  caller: Caller | undefined,
+  ballots: readonly BallotDto[] | undefined,
+): void {
   if (!caller || caller.kind === 'admin' || caller.kind === 'service' || !ballots) return;
   const refused = ballots
     .map((ballot, index) => ({ index, stakeholderId: ballot.stakeholderId }))
