@@ -3,7 +3,7 @@
 // through NATS_CREDS_DIR, the tests' own connections an admin identity (OSSA_TEST_NATS_CREDS).
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { SERVICE_NAMES } from '../../libs/security/src/index';
 import { startSecureServer, type SecureServer } from './secure-server';
 
@@ -18,5 +18,6 @@ export async function startSecureSuiteServer(): Promise<SecureServer> {
   process.env.NATS_URL = server.url;
   process.env.NATS_CREDS_DIR = path.join(dir, 'creds');
   process.env.OSSA_TEST_NATS_CREDS = admin.file;
-  return server;
+  // The directory is the suite's own (seeds, creds, JetStream store): gone with the server.
+  return { ...server, stop: () => server.stop().finally(() => rmSync(dir, { recursive: true, force: true })) };
 }
