@@ -11,13 +11,38 @@ export async function startSecureSuiteServer(): Promise<SecureServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ossa-secure-suite-'));
   const server = await startSecureServer('*', { dir });
   for (const service of SERVICE_NAMES) await server.creds('service', service);
-  // Every replica id the consensus suites use (test/consensus/raft-cluster.e2e-spec.ts, raft-robustness.e2e-spec.ts).
-  for (const id of ['r1', 'r2', 'r3', 'r4', 'r5', 'a', 'b', 'c', 'd', 'e', 'm1', 'm2', 'm3', 'f1', 'f2', 'f3', 'b1', 'b2', 'b3'])
+  // Every replica id the consensus suites use (test/consensus/raft-cluster, raft-robustness, raft-membership).
+  const membership = ['a1', 'a2', 'a3', 'n1', 'n2', 'n3', 'n4', 'n5', 'j1', 'j2', 'j3', 'j4'];
+  for (const id of [
+    'r1',
+    'r2',
+    'r3',
+    'r4',
+    'r5',
+    'a',
+    'b',
+    'c',
+    'd',
+    'e',
+    'm1',
+    'm2',
+    'm3',
+    'f1',
+    'f2',
+    'f3',
+    'b1',
+    'b2',
+    'b3',
+    ...membership,
+  ])
     await server.creds('replica', id);
   const admin = await server.creds('admin', 'tests');
   process.env.NATS_URL = server.url;
   process.env.NATS_CREDS_DIR = path.join(dir, 'creds');
   process.env.OSSA_TEST_NATS_CREDS = admin.file;
   // The directory is the suite's own (seeds, creds, JetStream store): gone with the server.
-  return { ...server, stop: () => server.stop().finally(() => rmSync(dir, { recursive: true, force: true })) };
+  return {
+    ...server,
+    stop: () => server.stop().finally(() => rmSync(dir, { recursive: true, force: true })),
+  };
 }
