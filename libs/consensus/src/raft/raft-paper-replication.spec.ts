@@ -61,10 +61,44 @@ describe('§5.3 Log replication', () => {
     const rd = takeReady(r);
     expect(r.log.committed).toBe(2);
     expect(rd.committedEntries.map((e) => e.index)).toEqual([2]);
-    expect(rd.messages.filter((m) => m.type === 'appendEntries').map((m) => [m.to, m.commit])).toEqual([
-      ['b', 2],
-      ['c', 2],
+    // No round of its own for the new commit index: it rides on the next AppendEntries ...
+    expect(rd.messages.filter((m) => m.type === 'appendEntries')).toEqual([]);
+    r.propose(text('y'));
+    expect(takeReady(r).messages.map((m) => [m.type, m.to, m.commit])).toEqual([
+      ['appendEntries', 'b', 2],
+      ['appendEntries', 'c', 2],
     ]);
+    // ... or on the next heartbeat, as far as each follower is known to hold the log.
+    r.step(ack('c', 3));
+    r.tick();
+    expect(takeReady(r).messages.map((m) => [m.type, m.to, m.commit])).toEqual([
+      ['heartbeat', 'b', 2],
+      ['heartbeat', 'c', 3],
+    ]);
+  });
+
+  it('a leader counts itself in the majority only once its own write of the entry is durable', () => {
+    // Thesis §10.2.1: the leader may send entries before writing them to its own disk, as long as it counts
+    // itself only for entries it has persisted.
+    const r = committedLeader();
+    r.propose(text('x'));
+    const rd = r.ready();
+    expect(rd.messages.filter((m) => m.type === 'appendEntries').map((m) => m.to)).toEqual(['b', 'c']);
+    r.step(ack('b', 2));
+    expect(r.log.committed).toBe(1);
+    r.advance(rd);
+    expect(r.log.committed).toBe(2);
+    expect(takeReady(r).committedEntries.map((e) => e.index)).toEqual([2]);
+  });
+
+  it('without its own write a leader commits with acks from a majority of the others', () => {
+    const r = committedLeader(['a', 'b', 'c']);
+    r.propose(text('x'));
+    const rd = r.ready();
+    r.step(ack('b', 2));
+    r.step(ack('c', 2));
+    expect(r.log.committed).toBe(2);
+    r.advance(rd);
   });
 
   it.each([
@@ -184,6 +218,8 @@ describe('§5.3 Log replication', () => {
     expect(c.get('a').role).toBe('leader');
     const termsOf = (r: Raft) => r.log.slice(1, r.log.lastIndex() + 1)?.map((e) => e.term);
     expect(termsOf(c.get('b'))).toEqual(termsOf(c.get('a')));
+    // The commit index reaches the follower with the next heartbeat.
+    c.tickAll(1);
     expect(c.get('b').log.committed).toBe(c.get('a').log.lastIndex());
   });
 

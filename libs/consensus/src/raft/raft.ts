@@ -242,6 +242,7 @@ export class Raft {
       messages: this.msgs,
       readStates: this.readStates,
       mustSync: false,
+      hardStateSync: false,
     };
     const hs = this.hardState();
     if (!sameHardState(hs, this.prevHardState)) rd.hardState = hs;
@@ -250,10 +251,9 @@ export class Raft {
       this.prevSoftState = rd.softState;
     }
     if (this.log.pendingSnapshot) rd.snapshot = this.log.pendingSnapshot;
-    rd.mustSync =
-      rd.entries.length > 0 ||
-      (rd.hardState !== undefined &&
-        (hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote));
+    rd.hardStateSync =
+      rd.hardState !== undefined && (hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote);
+    rd.mustSync = rd.entries.length > 0 || rd.hardStateSync;
     this.msgs = [];
     this.readStates = [];
     this.awaitingAdvance = true;
@@ -264,7 +264,11 @@ export class Raft {
     this.awaitingAdvance = false;
     if (rd.hardState) this.prevHardState = rd.hardState;
     const last = rd.entries[rd.entries.length - 1];
-    if (last) this.log.stableTo(last.index, last.term);
+    if (last) {
+      this.log.stableTo(last.index, last.term);
+      // The leader's own write is durable now: it counts in its quorum from here (thesis §10.2.1).
+      maybeCommit(this);
+    }
     if (rd.snapshot && this.log.pendingSnapshot === rd.snapshot) this.log.pendingSnapshot = null;
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
     if (applied) this.log.appliedTo(applied.index);

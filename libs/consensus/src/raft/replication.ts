@@ -75,20 +75,24 @@ export function bcastHeartbeat(r: Raft, context?: string): void {
 /**
  * §5.4.2 / Figure 8: the leader commits an index replicated on a majority only if its entry is from the
  * current term; earlier entries then commit indirectly (Log Matching).
+ *
+ * Thesis §10.2.1: the leader sends its new entries before (while) it writes them, so it counts itself only up
+ * to what its host reported durable (`stableIndex`, advanced by advance()), like any follower's ack.
+ *
+ * The new commit index is not sent in a round of its own: it rides on the next AppendEntries (new entries
+ * are proposed under load) or the next heartbeat, which carries min(match, commit) to every follower.
  */
 export function maybeCommit(r: Raft): boolean {
   if (r.role !== 'leader') return false;
   const matches = [...r.voters].map((id) =>
-    id === r.id ? r.log.lastIndex() : (r.progress.get(id)?.match ?? 0),
+    id === r.id ? r.log.stableIndex : (r.progress.get(id)?.match ?? 0),
   );
   if (matches.length === 0) return false;
   matches.sort((a, b) => b - a);
   const candidate = matches[r.quorum() - 1];
   if (candidate <= r.log.committed) return false;
   if (r.log.term(candidate) !== r.term && r.opts.testingBugs?.commitRule !== true) return false;
-  if (!r.commitTo(candidate)) return false;
-  r.broadcastPending = 'all';
-  return true;
+  return r.commitTo(candidate);
 }
 
 export function handleAppendResponse(r: Raft, m: Message): void {
@@ -113,7 +117,8 @@ export function handleAppendResponse(r: Raft, m: Message): void {
   }
   if (pr.state === 'probe') pr.becomeReplicate();
   else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
-  if (!maybeCommit(r)) sendPipelined(r, m.from, false);
+  maybeCommit(r);
+  sendPipelined(r, m.from, false);
   if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) {
     r.send({ type: 'timeoutNow', to: m.from, term: r.term });
   }

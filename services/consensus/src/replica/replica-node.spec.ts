@@ -1,5 +1,5 @@
 // The replica's loop under a bad day: forged bytes, failing sends, a failing log, oversized values.
-import { MemoryReplicaLog, type Entry } from '@ossa/consensus';
+import { MemoryReplicaLog, type ReadyWrite } from '@ossa/consensus';
 import { ReplicaNode, type LoopState } from './replica-node';
 import { encodeMessage } from './wire';
 
@@ -120,9 +120,9 @@ describe('ReplicaNode: no single failure wedges it', () => {
   it('stops for good on a storage error, reports why once, and fails pending proposals at once', async () => {
     class FailingLog extends MemoryReplicaLog {
       failing = false;
-      override async append(entries: Entry[]): Promise<void> {
-        if (this.failing) throw new Error('disk full');
-        return super.append(entries);
+      override async persist(write: ReadyWrite, options: { sync: boolean }): Promise<void> {
+        if (this.failing && write.entries.length > 0) throw new Error('disk full');
+        return super.persist(write, options);
       }
     }
     const logs = new Map(ids.map((id) => [id, new FailingLog()]));

@@ -142,8 +142,8 @@ export class ReplicaNode {
         random: this.options.random ?? { next: Math.random },
         preVote: true,
         checkQuorum: true,
-        // Entry payloads grow by a third in base64; a batch of them fits one frame.
-        maxSizePerMsg: Math.floor((this.maxFrame() * 3) / 4) - 1024,
+        // Payloads travel as they are, with 21 bytes of header each (64 at most per message): a batch fits a frame.
+        maxSizePerMsg: this.maxFrame() - 4096,
       },
       persisted,
     );
@@ -385,11 +385,9 @@ export class ReplicaNode {
             await log.saveSnapshot(step.snapshot);
             this.persistedLast = Math.max(this.persistedLast, step.snapshot.metadata.index);
           }
-          // Entries and hard state are written together (a file log puts both in one write and one sync).
-          await Promise.all([
-            step.entries.length > 0 ? log.append(step.entries) : undefined,
-            step.hardState ? log.saveHardState(step.hardState) : undefined,
-          ]);
+          // Entries and hard state in one write, flushed only when the core says something durable changed.
+          if (step.entries.length > 0 || step.hardState)
+            await log.persist({ entries: step.entries, hardState: step.hardState }, { sync: step.sync });
           if (step.entries.length > 0) this.persistedLast = step.entries[step.entries.length - 1].index;
           break;
         case 'send':
