@@ -14,7 +14,7 @@ import {
 import { Progress } from './progress';
 import { RaftLog } from './raft-log';
 import { leaderReadIndex, ReadIndexQueue, releaseDeferredReads } from './read-index';
-import { bcastAppend, maybeCommit, sendAppend } from './replication';
+import { bcastAppend, bcastHeartbeat, maybeCommit, sendAppend } from './replication';
 import { stepMessage, tickFollower, tickLeader } from './step';
 import type {
   ConfChange,
@@ -63,6 +63,8 @@ export class Raft {
   latestSnapshot: Snapshot | null;
   /** Proposals are batched: appends go out when ready() is called, not per proposal. */
   broadcastPending: 'none' | 'entries' | 'all' = 'none';
+  /** ReadIndex requests wait for a heartbeat round, sent once per Ready for all of them. */
+  readHeartbeatPending = false;
   msgs: Message[] = [];
   readStates: ReadState[] = [];
   private prevHardState: HardState;
@@ -222,6 +224,7 @@ export class Raft {
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
       this.broadcastPending !== 'none' ||
+      this.readHeartbeatPending ||
       this.log.pendingSnapshot !== null ||
       this.log.stableIndex < this.log.lastIndex() ||
       this.log.hasNextCommittedEntries() ||
@@ -236,6 +239,8 @@ export class Raft {
     if (this.broadcastPending !== 'none' && this.role === 'leader')
       bcastAppend(this, this.broadcastPending === 'all');
     this.broadcastPending = 'none';
+    if (this.readHeartbeatPending && this.role === 'leader') bcastHeartbeat(this);
+    this.readHeartbeatPending = false;
     const rd: Ready = {
       entries: this.log.unstableEntries(),
       committedEntries: this.log.nextCommittedEntries(this.opts.maxCommittedPerReady),
@@ -252,7 +257,8 @@ export class Raft {
     }
     if (this.log.pendingSnapshot) rd.snapshot = this.log.pendingSnapshot;
     rd.hardStateSync =
-      rd.hardState !== undefined && (hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote);
+      rd.hardState !== undefined &&
+      (hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote);
     rd.mustSync = rd.entries.length > 0 || rd.hardStateSync;
     this.msgs = [];
     this.readStates = [];
@@ -350,6 +356,7 @@ export class Raft {
     this.reads.clear();
     this.deferredReads = [];
     this.broadcastPending = 'none';
+    this.readHeartbeatPending = false;
   }
 
   promotable(): boolean {

@@ -65,6 +65,8 @@ export function bcastAppend(r: Raft, sendIfEmpty: boolean): void {
 
 export function bcastHeartbeat(r: Raft, context?: string): void {
   const ctx = context ?? r.reads.lastContext();
+  // This round carries the latest read context: the reads queued so far need no round of their own.
+  if (context === undefined) r.readHeartbeatPending = false;
   for (const [to, pr] of [...r.progress.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     // A follower may only commit what it is known to hold, hence min(match, commit).
     const commit = Math.min(pr.match, r.log.committed);

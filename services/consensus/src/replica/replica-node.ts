@@ -108,6 +108,8 @@ export class ReplicaNode {
   private draining = false;
   private stopped = false;
   private readonly writes = new Map<string, PendingWrite[]>();
+  /** The same waiters by the log index their proposal took, to fail one whose entry was overwritten. */
+  private readonly writesByIndex = new Map<number, { key: string; waiter: PendingWrite }>();
   private readonly readContexts = new Map<
     string,
     { resolve: (i: number) => void; reject: (e: Error) => void }
@@ -240,6 +242,7 @@ export class ReplicaNode {
     this.coreEvents.halted(err);
     for (const list of this.writes.values()) for (const w of list) w.reject(err);
     this.writes.clear();
+    this.writesByIndex.clear();
     for (const r of this.readContexts.values()) r.reject(err);
     this.readContexts.clear();
   }
@@ -300,9 +303,7 @@ export class ReplicaNode {
     return new Promise((resolve, reject) => {
       const waiter: PendingWrite = { resolve, reject };
       const timer = setTimeout(() => {
-        const list = this.writes.get(key)?.filter((w) => w !== waiter) ?? [];
-        if (list.length) this.writes.set(key, list);
-        else this.writes.delete(key);
+        this.forget(key, waiter);
         done();
         reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader()));
       }, timeoutMs);
@@ -317,6 +318,7 @@ export class ReplicaNode {
         const list = this.writes.get(key) ?? [];
         list.push(waiter);
         this.writes.set(key, list);
+        this.writesByIndex.set(r.value.index, { key, waiter });
       });
     });
   }
@@ -432,14 +434,19 @@ export class ReplicaNode {
   private applyCommitted(entries: Entry[]): void {
     for (const e of entries) {
       if (e.type === 'confChange') this.coreEvents.confChangeApplied(e.index, e.term);
-      if (e.type !== 'normal') continue;
       this.failOverwritten(e.index, e.term);
+      if (e.type !== 'normal') continue;
       const result = this.ledger.applyEntry(e.data, e.index);
       if (!result) continue;
       const command = decodeCommand(e.data);
       const key = `${command.clientId}#${command.requestId}`;
       const waiting = this.writes.get(key);
-      if (waiting) this.writes.delete(key);
+      if (waiting) {
+        this.writes.delete(key);
+        for (const w of waiting)
+          if (w.index !== undefined && this.writesByIndex.get(w.index)?.waiter === w)
+            this.writesByIndex.delete(w.index);
+      }
       // Every attempt of this request gets the answer of the copy that applied (sessions make copies safe).
       for (const w of waiting ?? []) w.resolve({ index: e.index, term: e.term, result });
       this.options.onApplied?.({
@@ -454,21 +461,26 @@ export class ReplicaNode {
 
   /** A proposal whose index committed with another term was overwritten: it fails now, retryably. */
   private failOverwritten(index: number, term: number): void {
-    for (const [key, list] of this.writes) {
-      const keep = list.filter((w) => {
-        if (w.index !== index || w.term === term) return true;
-        w.reject(
-          new ReplicaError(
-            'DROPPED',
-            `proposal at index ${index} was overwritten by term ${term}; retry on the leader`,
-            this.raft.leader(),
-          ),
-        );
-        return false;
-      });
-      if (keep.length) this.writes.set(key, keep);
-      else this.writes.delete(key);
-    }
+    const at = this.writesByIndex.get(index);
+    if (!at) return;
+    this.writesByIndex.delete(index);
+    if (at.waiter.term === term) return;
+    this.forget(at.key, at.waiter);
+    at.waiter.reject(
+      new ReplicaError(
+        'DROPPED',
+        `proposal at index ${index} was overwritten by term ${term}; retry on the leader`,
+        this.raft.leader(),
+      ),
+    );
+  }
+
+  private forget(key: string, waiter: PendingWrite): void {
+    const list = this.writes.get(key)?.filter((w) => w !== waiter) ?? [];
+    if (list.length) this.writes.set(key, list);
+    else this.writes.delete(key);
+    if (waiter.index !== undefined && this.writesByIndex.get(waiter.index)?.waiter === waiter)
+      this.writesByIndex.delete(waiter.index);
   }
 
   /** The leader's term ended: its proposals may never commit, so they fail now and are retried by the caller. */
@@ -480,6 +492,7 @@ export class ReplicaNode {
     );
     for (const list of this.writes.values()) for (const w of list) w.reject(err);
     this.writes.clear();
+    this.writesByIndex.clear();
   }
 
   private finishReady(rd: Ready): void {
