@@ -18,7 +18,15 @@ import {
 } from '@ossa/consensus';
 import { CoreEvents } from './core-events';
 import { LocalSession } from './local-session';
-import { decodeMessage, encodeMessage, frameMessage, Reassembler } from './wire';
+import {
+  decodeFragmentAck,
+  decodeMessage,
+  encodeFragmentAck,
+  encodeMessage,
+  FRAGMENT_ACK,
+  frameMessage,
+  Reassembler,
+} from './wire';
 
 /** Frame bytes kept free for the broker's headers and the subject. */
 const FRAME_HEADROOM = 8 * 1024;
@@ -49,6 +57,13 @@ export interface ReplicaNodeOptions {
   maxPayload?: number;
   /** Largest message reassembled from fragments (a snapshot). Default 512 MiB. */
   maxMessageBytes?: number;
+  /**
+   * Bytes of one fragmented message (a snapshot) in flight to one peer before the peer acknowledges
+   * fragments: the stream's window. At least one frame. Default 4 MiB.
+   */
+  streamWindowBytes?: number;
+  /** A fragmented message with no fragment acknowledged for this long is abandoned. Default 2 s. */
+  streamStallMs?: number;
   random?: RandomSource;
   onRoleChange?: (role: Role, term: number, leader: string | null) => void;
   onApplied?: (entry: {
@@ -87,6 +102,18 @@ interface PendingWrite {
   /** Where the proposal landed in the leader's log; set once proposed. */
   index?: number;
   term?: number;
+}
+
+/** A message travelling in fragments to one peer: a window of frames in flight, moved on by the peer's acks. */
+interface OutboundStream {
+  message: Message;
+  id: number;
+  frames: Uint8Array[];
+  /** Next frame to publish. */
+  next: number;
+  /** Frames the peer acknowledged (in order). */
+  acked: number;
+  lastProgress: number;
 }
 
 interface PendingRead {
@@ -128,6 +155,8 @@ export class ReplicaNode {
   readonly coreEvents = new CoreEvents();
   private reassembler!: Reassembler;
   private messageSeq = 0;
+  /** At most one fragmented message in flight per peer; a newer one replaces it. */
+  private readonly streams = new Map<string, OutboundStream>();
 
   constructor(private readonly options: ReplicaNodeOptions) {}
 
@@ -163,7 +192,14 @@ export class ReplicaNode {
       persisted.entries.length > 0
         ? persisted.entries[persisted.entries.length - 1].index
         : (persisted.snapshot?.metadata.index ?? 0);
-    this.timer = setInterval(() => this.enqueue(() => this.raft.tick()), tickMs);
+    this.timer = setInterval(
+      () =>
+        this.enqueue(() => {
+          this.raft.tick();
+          this.abandonStalledStreams();
+        }),
+      tickMs,
+    );
     this.timer.unref?.();
   }
 
@@ -190,9 +226,11 @@ export class ReplicaNode {
    */
   receive(frame: Uint8Array): { reason: PeerDropReason; detail: string } | null {
     if (!this.raft) return { reason: 'wrong_recipient', detail: 'replica not started' };
+    if (frame.length > 0 && frame[0] === FRAGMENT_ACK) return this.receiveFragmentAck(frame);
     const whole = this.reassembler.accept(frame);
-    if (whole.kind === 'partial') return null;
     if (whole.kind === 'drop') return { reason: whole.reason, detail: whole.detail };
+    if (whole.fragment) this.ackFragment(whole.fragment);
+    if (whole.kind === 'partial') return null;
     const decoded = decodeMessage(whole.bytes);
     if (!decoded.ok) return { reason: 'undecodable', detail: decoded.detail };
     const checked = checkPeerMessage(decoded.candidate, {
@@ -243,6 +281,7 @@ export class ReplicaNode {
     for (const list of this.writes.values()) for (const w of list) w.reject(err);
     this.writes.clear();
     this.writesByIndex.clear();
+    this.streams.clear();
     for (const r of this.readContexts.values()) r.reject(err);
     this.readContexts.clear();
   }
@@ -413,21 +452,101 @@ export class ReplicaNode {
     }
   }
 
-  /** One message, one send: a failure (synchronous or not) is a lost message and never stops the loop. */
+  /**
+   * One message, one send: a failure (synchronous or not) is a lost message and never stops the loop. A
+   * message over one frame (a snapshot) becomes a stream of fragments with a window in flight.
+   */
   private send(m: Message): void {
     if (this.isolated.has(m.to)) return;
-    const failed = (err: unknown) => {
-      this.options.onSendFailed?.(m, err);
-      if (m.type === 'installSnapshot') this.enqueue(() => this.raft.reportSnapshot(m.to, true));
-    };
     try {
-      const frames = frameMessage(encodeMessage(m), this.options.id, ++this.messageSeq, this.maxFrame());
-      for (const frame of frames) {
-        const sent = this.options.transport.publish(m.to, frame);
-        if (sent) sent.catch(failed);
-      }
+      const id = ++this.messageSeq;
+      const frames = frameMessage(encodeMessage(m), this.options.id, id, this.maxFrame());
+      if (frames.length === 1) return this.publish(m, frames[0]);
+      const replaced = this.streams.get(m.to);
+      // A newer fragmented message supersedes one still in flight; a superseded snapshot is reported failed
+      // unless a snapshot replaces it (the newer one carries on).
+      if (replaced && replaced.message.type === 'installSnapshot' && m.type !== 'installSnapshot')
+        this.enqueue(() => this.raft.reportSnapshot(m.to, true));
+      const stream: OutboundStream = { message: m, id, frames, next: 0, acked: 0, lastProgress: Date.now() };
+      this.streams.set(m.to, stream);
+      this.pump(stream);
     } catch (err) {
-      failed(err);
+      this.sendFailed(m, err);
+    }
+  }
+
+  private publish(m: Message, frame: Uint8Array): void {
+    try {
+      const sent = this.options.transport.publish(m.to, frame);
+      if (sent) sent.catch((err: unknown) => this.sendFailed(m, err));
+    } catch (err) {
+      this.sendFailed(m, err);
+    }
+  }
+
+  private sendFailed(m: Message, err: unknown): void {
+    this.options.onSendFailed?.(m, err);
+    const stream = this.streams.get(m.to);
+    if (stream?.message === m) this.streams.delete(m.to);
+    if (m.type === 'installSnapshot') this.enqueue(() => this.raft.reportSnapshot(m.to, true));
+  }
+
+  /** Publishes frames while the window (bytes in flight, at least one frame) has room. */
+  private pump(stream: OutboundStream): void {
+    const window = Math.max(
+      1,
+      Math.floor((this.options.streamWindowBytes ?? 4 * 1024 * 1024) / this.maxFrame()),
+    );
+    while (stream.next < stream.frames.length && stream.next - stream.acked < window) {
+      if (this.streams.get(stream.message.to) !== stream) return;
+      this.publish(stream.message, stream.frames[stream.next++]);
+    }
+  }
+
+  /** The receiver's flow control: it acknowledges each fragment it accepted, in order. */
+  private ackFragment(fragment: { sender: string; id: number; seq: number }): void {
+    if (this.isolated.has(fragment.sender)) return;
+    try {
+      const sent = this.options.transport.publish(
+        fragment.sender,
+        encodeFragmentAck(this.options.id, fragment.id, fragment.seq),
+      );
+      if (sent) sent.catch(() => undefined); // a lost ack stalls the stream, which the sender abandons
+    } catch {
+      // As above: the sender's stall timeout covers a lost ack.
+    }
+  }
+
+  private receiveFragmentAck(frame: Uint8Array): { reason: PeerDropReason; detail: string } | null {
+    const ack = decodeFragmentAck(frame);
+    if (!ack.ok) return { reason: 'undecodable', detail: ack.detail };
+    if (!this.isPeer(ack.from))
+      return { reason: 'unknown_sender', detail: `fragment ack from ${ack.from} who is not a peer` };
+    if (this.isolated.has(ack.from)) return null;
+    const stream = this.streams.get(ack.from);
+    // An ack of another (older) message, or of a fragment not sent yet, moves nothing.
+    if (!stream || stream.id !== ack.messageId || ack.seq >= stream.next) return null;
+    if (ack.seq + 1 > stream.acked) {
+      stream.acked = ack.seq + 1;
+      stream.lastProgress = Date.now();
+    }
+    if (stream.acked === stream.frames.length) this.streams.delete(ack.from);
+    else this.pump(stream);
+    return null;
+  }
+
+  /** A stream whose peer acknowledged nothing for streamStallMs is dropped; a snapshot is reported failed. */
+  private abandonStalledStreams(): void {
+    const stallMs = this.options.streamStallMs ?? 2000;
+    const now = Date.now();
+    for (const [to, stream] of this.streams) {
+      if (now - stream.lastProgress < stallMs) continue;
+      this.streams.delete(to);
+      this.options.onSendFailed?.(
+        stream.message,
+        new Error(`no fragment acknowledged by ${to} for ${stallMs} ms`),
+      );
+      if (stream.message.type === 'installSnapshot') this.raft.reportSnapshot(to, true);
     }
   }
 

@@ -1,6 +1,8 @@
 import { checkPeerMessage, type Message } from '@ossa/consensus';
 import {
   BINARY_MAGIC,
+  decodeFragmentAck,
+  encodeFragmentAck,
   decodeMessage,
   encodeMessage,
   encodeMessageJson,
@@ -172,6 +174,20 @@ describe('peer wire: fragments', () => {
     const small = new Reassembler((id) => id === 'r1', 100_000);
     expect(small.accept(frames[0]).kind).toBe('partial');
     expect(small.accept(frames[1])).toMatchObject({ kind: 'drop', reason: 'oversize' });
+  });
+
+  it('names each accepted fragment so the receiver can acknowledge it, and acks decode strictly', () => {
+    const frames = frameMessage(bytes(150_000), 'r1', 9, 64 * 1024);
+    const r = new Reassembler((id) => id === 'r1', 1 << 20);
+    expect(frames.map((f) => r.accept(f)).map((x) => x.kind !== 'drop' && x.fragment)).toEqual([
+      { sender: 'r1', id: 9, seq: 0 },
+      { sender: 'r1', id: 9, seq: 1 },
+      { sender: 'r1', id: 9, seq: 2 },
+    ]);
+    const ack = encodeFragmentAck('r2', 9, 2);
+    expect(decodeFragmentAck(ack)).toEqual({ ok: true, from: 'r2', messageId: 9, seq: 2 });
+    expect(decodeFragmentAck(ack.subarray(0, 5))).toMatchObject({ ok: false });
+    expect(decodeFragmentAck(Buffer.concat([ack, Buffer.from('x')]))).toMatchObject({ ok: false });
   });
 
   it('leaves a message that fits as one frame, unchanged', () => {

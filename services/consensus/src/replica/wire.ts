@@ -280,9 +280,42 @@ export function frameMessage(
   return frames;
 }
 
+/**
+ * The receiver's acknowledgement of one fragment, for the sender's flow control (a window of fragments in
+ * flight): [1][u32 message id][u16 seq][u8 sender length][sender]. Never a whole message (those start 0xB1 or '{').
+ */
+export const FRAGMENT_ACK = 1;
+const ACK_HEADER = 8;
+
+export function encodeFragmentAck(from: string, messageId: number, seq: number): Uint8Array {
+  const sender = Buffer.from(from);
+  const frame = Buffer.alloc(ACK_HEADER + sender.length);
+  frame[0] = FRAGMENT_ACK;
+  frame.writeUInt32BE(messageId >>> 0, 1);
+  frame.writeUInt16BE(seq, 5);
+  frame[7] = sender.length;
+  sender.copy(frame, ACK_HEADER);
+  return frame;
+}
+
+export function decodeFragmentAck(
+  frame: Uint8Array,
+): { ok: true; from: string; messageId: number; seq: number } | { ok: false; detail: string } {
+  if (frame.length < ACK_HEADER || frame[0] !== FRAGMENT_ACK)
+    return { ok: false, detail: 'fragment ack shorter than its header' };
+  const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (ACK_HEADER + buf[7] !== buf.length) return { ok: false, detail: 'fragment ack length mismatch' };
+  return {
+    ok: true,
+    messageId: buf.readUInt32BE(1),
+    seq: buf.readUInt16BE(5),
+    from: buf.toString('utf8', ACK_HEADER),
+  };
+}
+
 export type Reassembled =
-  | { kind: 'whole'; bytes: Uint8Array }
-  | { kind: 'partial' }
+  | { kind: 'whole'; bytes: Uint8Array; fragment?: { sender: string; id: number; seq: number } }
+  | { kind: 'partial'; fragment: { sender: string; id: number; seq: number } }
   | { kind: 'drop'; reason: 'undecodable' | 'unknown_sender' | 'oversize'; detail: string };
 
 /** Puts fragments back together; holds at most one message in assembly per known sender, bounded in bytes. */
@@ -336,8 +369,9 @@ export class Reassembler {
     }
     at.parts.push(part);
     at.next++;
-    if (at.next < at.count) return { kind: 'partial' };
+    const fragment = { sender, id, seq };
+    if (at.next < at.count) return { kind: 'partial', fragment };
     this.open.delete(sender);
-    return { kind: 'whole', bytes: Buffer.concat(at.parts) };
+    return { kind: 'whole', bytes: Buffer.concat(at.parts), fragment };
   }
 }
