@@ -81,8 +81,8 @@ export function bcastHeartbeat(r: Raft, context?: string): void {
  * Thesis §10.2.1: the leader sends its new entries before (while) it writes them, so it counts itself only up
  * to what its host reported durable (`stableIndex`, advanced by advance()), like any follower's ack.
  *
- * The new commit index is not sent in a round of its own: it rides on the next AppendEntries (new entries
- * are proposed under load) or the next heartbeat, which carries min(match, commit) to every follower.
+ * A new commit index goes to every follower at the next Ready: with the new entries under load, in an
+ * empty AppendEntries otherwise (a joining replica and the membership admin rely on learning it at once).
  */
 export function maybeCommit(r: Raft): boolean {
   if (r.role !== 'leader') return false;
@@ -94,7 +94,9 @@ export function maybeCommit(r: Raft): boolean {
   const candidate = matches[r.quorum() - 1];
   if (candidate <= r.log.committed) return false;
   if (r.log.term(candidate) !== r.term && r.opts.testingBugs?.commitRule !== true) return false;
-  return r.commitTo(candidate);
+  if (!r.commitTo(candidate)) return false;
+  r.broadcastPending = 'all';
+  return true;
 }
 
 export function handleAppendResponse(r: Raft, m: Message): void {
