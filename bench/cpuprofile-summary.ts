@@ -42,8 +42,8 @@ export const STEPS: Record<string, string> = {
   'publish@event-publisher.js': 'consensusReached event (JetStream publish)',
   'execute@ValidationExecutor.js': 'proposal validation (class-validator)',
   'plainToInstance@ClassTransformer.js': 'proposal transform (class-transformer)',
-  'encodeMessage@wire.js': 'peer message encode (JSON+base64)',
-  'decodeMessage@wire.js': 'peer message decode (JSON+base64)',
+  'encodeMessage@wire.js': 'peer message encode (wire.ts)',
+  'decodeMessage@wire.js': 'peer message decode (wire.ts)',
   'step@raft.js': 'Raft step',
 };
 
@@ -61,7 +61,7 @@ export function phaseOf(functionName: string, url: string, callerUrl = ''): stri
   if (url === '' && /^node:(fs|internal\/fs)/.test(callerUrl)) return 'file write and read';
   if (/base64/i.test(functionName)) return 'base64 encode/decode';
   if (url === '' && /^(parse|stringify)$/.test(functionName)) return 'JSON parse/stringify';
-  if (url.includes('/services/consensus/src/replica/wire.')) return 'peer encoding (JSON+base64, wire.ts)';
+  if (url.includes('/services/consensus/src/replica/wire.')) return 'peer encoding (wire.ts)';
   if (/\/node_modules\/(nats|@nats-io)\//.test(url)) return 'NATS client';
   if (/\/node_modules\/(mongodb|bson|mongoose)\//.test(url)) return 'MongoDB driver';
   if (url.includes('/libs/consensus/')) return 'Raft core and ledger (libs/consensus)';

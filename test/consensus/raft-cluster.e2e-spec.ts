@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import { databaseName } from '@ossa/persistence';
 import type { ErrorEnvelope, LedgerProposeReply } from '@ossa/contracts';
-import { isErrorEnvelope, mongoUrlOrWarn, useCluster, type ConsensusCluster } from '@ossa/testing';
+import { isErrorEnvelope, mongoUrlOrWarn, subjectsFor, useCluster, type ConsensusCluster } from '@ossa/testing';
 
 jest.setTimeout(120_000);
 
@@ -104,6 +104,35 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
     expect(first.result.applied).toBe(true);
     // Without sessions the retry would be a failed cas (the key already holds "x"); with them it is the same answer.
     expect(retry.result).toEqual(first.result);
+  });
+
+  it('publishes one consensusReached event for every commit of concurrent clients (batched, none lost)', async () => {
+    const { leader } = await cluster.leaderNow();
+    const tag = `events-${Date.now()}`;
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        cluster.propose<LedgerProposeReply>(
+          { op: 'put', key: `${tag}-${i}`, value: 'v', clientId: `${tag}-c${i}`, requestId: 1 },
+          leader,
+        ),
+      ),
+    );
+    const committed = replies.map((r) => (r as LedgerProposeReply).index).sort((a, b) => a - b);
+    expect(new Set(committed).size).toBe(40);
+    const subjects = subjectsFor(cluster.prefix);
+    const consumer = await cluster.nc
+      .jetstream()
+      .consumers.get(subjects.streams.events, { filterSubjects: subjects.event('consensusReached') });
+    const seen: number[] = [];
+    while (seen.length < committed.length) {
+      const m = await consumer.next({ expires: 5000 });
+      if (!m) break;
+      const event = m.json<{ data: { key: string; index: number; replicaId: string } }>();
+      if (!event.data.key.startsWith(tag)) continue;
+      expect(event.data.replicaId).toBe(leader);
+      seen.push(event.data.index);
+    }
+    expect(seen.sort((a, b) => a - b)).toEqual(committed);
   });
 
   it('loses no acknowledged proposal when the leader is killed with -9 under load, and a new leader serves', async () => {

@@ -39,7 +39,7 @@ export { CatchUpCompactor, type CompactionPolicy } from './raft/compaction';
 export { Ledger, decodeCommand, encodeCommand, type LedgerOptions } from './ledger/ledger';
 export type { LedgerCommand, LedgerOp, LedgerResult } from './ledger/types';
 
-export type { ReplicaLog } from './storage/replica-log';
+export type { ReadyWrite, ReplicaLog } from './storage/replica-log';
 export { MemoryReplicaLog } from './storage/memory-replica-log';
 export { MemoryLogStore } from './storage/memory-log-store';
 export { checkRange, copyEntry, freshEntries } from './storage/log-rules';

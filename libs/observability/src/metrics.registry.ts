@@ -36,7 +36,7 @@ export class MetricsRegistry {
     });
     this.eventsPublished = new Counter({
       name: 'ossa_events_published_total',
-      help: 'Events published to the events stream, by type; duplicate=true when JetStream dropped a retry.',
+      help: 'Events published to the events stream, by type; duplicate=true when JetStream dropped a retry, batched for events sent in a batch whose last one was acknowledged.',
       labelNames: ['type', 'duplicate'],
       registers: [this.registry],
     });

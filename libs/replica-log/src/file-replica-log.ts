@@ -1,9 +1,9 @@
 // The embedded adapter of the ReplicaLog port: an append-only, checksummed, fsync'd log file plus a
 // snapshot file, replayed into memory on open. Format and crash reasoning: docs/replica-log.md.
-import { fdatasyncSync, promises as fs, writeSync } from 'node:fs';
+import { promises as fs, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Entry, HardState, PersistedState, Snapshot } from '@ossa/consensus';
-import type { ReplicaLog } from '@ossa/consensus';
+import type { ReadyWrite, ReplicaLog } from '@ossa/consensus';
 import { crc32 } from './crc32';
 import { encodeSnapshotFile, writeFileAtomic } from './durable-files';
 import { ReplicaLogError } from './errors';
@@ -32,7 +32,8 @@ export interface FileReplicaLogOptions {
   onRecovery?: (report: RecoveryReport) => void;
 }
 
-type Job = { records: Buffer[] } | { run: () => Promise<void> };
+/** Records to append (flushed to the device when `sync`), or a whole-file job such as a rewrite. */
+type Job = { records: Buffer[]; sync: boolean } | { run: () => Promise<void> };
 interface Queued {
   job: Job;
   resolve: () => void;
@@ -61,7 +62,11 @@ export class FileReplicaLog implements ReplicaLog {
     private readonly compactBytes: number,
   ) {
     this.projectedBytes = writeOffset;
+    this.syncedOffset = writeOffset;
   }
+
+  /** Bytes of the log file known flushed to the device. */
+  private syncedOffset: number;
 
   /** Opens (creating if needed) the log in dir, recovering from a crash or a torn tail. */
   static async open(dir: string, options: FileReplicaLogOptions = {}): Promise<FileReplicaLog> {
@@ -86,28 +91,33 @@ export class FileReplicaLog implements ReplicaLog {
   }
 
   append(entries: Entry[]): Promise<void> {
-    try {
-      this.assertUsable();
-      const fresh = freshEntries(entries, this.state.snapshotIndex(), this.state.lastIndex());
-      if (fresh.length === 0) return this.enqueue({ records: [] });
-      const records: LogRecord[] = [];
-      if (fresh[0].index <= this.state.lastIndex()) {
-        records.push({ kind: 'truncate', index: fresh[0].index });
-        this.state.truncateFrom(fresh[0].index);
-      }
-      this.state.appendContiguous(fresh);
-      records.push({ kind: 'entries', entries: fresh });
-      return this.enqueueRecords(records);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.persist({ entries }, { sync: true });
   }
 
   saveHardState(hardState: HardState): Promise<void> {
+    return this.persist({ entries: [], hardState }, { sync: true });
+  }
+
+  /** One Ready: entries and hard state as one write; one fdatasync (off the event loop) when `sync`. */
+  persist(write: ReadyWrite, options: { sync: boolean }): Promise<void> {
     try {
       this.assertUsable();
-      this.state.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
-      return this.enqueueRecords([{ kind: 'hardState', hardState: this.state.hardState }]);
+      const records: LogRecord[] = [];
+      const fresh = freshEntries(write.entries, this.state.snapshotIndex(), this.state.lastIndex());
+      if (fresh.length > 0) {
+        if (fresh[0].index <= this.state.lastIndex()) {
+          records.push({ kind: 'truncate', index: fresh[0].index });
+          this.state.truncateFrom(fresh[0].index);
+        }
+        this.state.appendContiguous(fresh);
+        records.push({ kind: 'entries', entries: fresh });
+      }
+      if (write.hardState) {
+        const { term, vote, commit } = write.hardState;
+        this.state.hardState = { term, vote, commit };
+        records.push({ kind: 'hardState', hardState: this.state.hardState });
+      }
+      return this.enqueueRecords(records, options.sync);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -117,7 +127,8 @@ export class FileReplicaLog implements ReplicaLog {
   saveSnapshot(snapshot: Snapshot): Promise<void> {
     try {
       this.assertUsable();
-      if (snapshot.metadata.index <= this.state.snapshotIndex()) return this.enqueue({ records: [] });
+      if (snapshot.metadata.index <= this.state.snapshotIndex())
+        return this.enqueue({ records: [], sync: false });
       this.state.saveSnapshot(snapshot);
       const snapshotFile = encodeSnapshotFile(snapshot);
       const logFile = encodeLiveState(this.state);
@@ -156,7 +167,9 @@ export class FileReplicaLog implements ReplicaLog {
   /** Waits for queued writes, then closes the file. Later calls fail with LOG_CLOSED. */
   async close(): Promise<void> {
     if (this.closed) return;
-    const drained = this.failure ? Promise.resolve() : this.enqueue({ records: [] }).catch(() => undefined);
+    const drained = this.failure
+      ? Promise.resolve()
+      : this.enqueue({ records: [], sync: false }).catch(() => undefined);
     this.closed = true;
     await drained;
     // After a failed rewrite the handle may already be closed.
@@ -165,10 +178,10 @@ export class FileReplicaLog implements ReplicaLog {
     });
   }
 
-  private enqueueRecords(records: LogRecord[]): Promise<void> {
+  private enqueueRecords(records: LogRecord[], sync: boolean): Promise<void> {
     const buffers = records.map(encodeRecord);
     this.projectedBytes += byteLength(buffers);
-    const written = this.enqueue({ records: buffers });
+    const written = this.enqueue({ records: buffers, sync });
     const live = LIVE_OVERHEAD_BYTES + this.state.liveEntryBytes;
     if (this.projectedBytes > this.compactBytes && live * 2 < this.projectedBytes) {
       const logFile = encodeLiveState(this.state);
@@ -190,7 +203,10 @@ export class FileReplicaLog implements ReplicaLog {
     });
   }
 
-  /** Group commit: consecutive record jobs share one write and one fdatasync. */
+  /**
+   * Group commit: consecutive record jobs share one write and at most one fdatasync. Jobs queued while a
+   * write or sync runs (the event loop keeps going) join the next batch.
+   */
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.queue.length > 0) {
@@ -202,9 +218,13 @@ export class FileReplicaLog implements ReplicaLog {
       try {
         if (this.failure) throw this.failure;
         const first = batch[0].job;
-        if (isRecords(first))
-          await this.writeRecords(batch.flatMap((q) => (q.job as { records: Buffer[] }).records));
-        else await first.run();
+        if (isRecords(first)) {
+          const jobs = batch.map((q) => q.job as { records: Buffer[]; sync: boolean });
+          await this.writeRecords(
+            jobs.flatMap((j) => j.records),
+            jobs.some((j) => j.sync),
+          );
+        } else await first.run();
         for (const q of batch) q.resolve();
       } catch (err) {
         this.failure ??= new ReplicaLogError(
@@ -222,17 +242,22 @@ export class FileReplicaLog implements ReplicaLog {
   }
 
   /**
-   * Appends are written and synced on this thread: a replica waits for them before it does anything else, and
-   * two thread-pool round trips per append cost more latency on a busy machine than the blocking (a fdatasync
-   * of an append is a fraction of a millisecond on an SSD).
+   * The write goes to the page cache on this thread (microseconds; it survives the process being killed); the
+   * fdatasync that makes it survive the machine runs on libuv's thread pool, so the replica keeps receiving
+   * answers and proposals meanwhile, and those join the next group commit.
    */
-  private async writeRecords(buffers: Buffer[]): Promise<void> {
-    if (buffers.length === 0) return;
-    const buf = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
-    for (let done = 0; done < buf.length;)
-      done += writeSync(this.handle.fd, buf, done, buf.length - done, this.writeOffset + done);
-    fdatasyncSync(this.handle.fd);
-    this.writeOffset += buf.length;
+  private async writeRecords(buffers: Buffer[], sync: boolean): Promise<void> {
+    if (buffers.length > 0) {
+      const buf = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
+      for (let done = 0; done < buf.length;)
+        done += writeSync(this.handle.fd, buf, done, buf.length - done, this.writeOffset + done);
+      this.writeOffset += buf.length;
+    }
+    if (sync && this.writeOffset > this.syncedOffset) {
+      const target = this.writeOffset;
+      await this.handle.datasync();
+      this.syncedOffset = target;
+    }
   }
 
   /** Temp file, fsync, rename over the log, dir fsync; then append to the new file. */
@@ -242,6 +267,7 @@ export class FileReplicaLog implements ReplicaLog {
     await this.handle.close();
     this.handle = await fs.open(logPath, 'r+');
     this.writeOffset = byteLength(chunks);
+    this.syncedOffset = this.writeOffset;
   }
 
   private assertUsable(): void {
@@ -267,5 +293,5 @@ function encodeLiveState(state: LogState): Buffer[] {
   return chunks;
 }
 
-const isRecords = (job: Job): job is { records: Buffer[] } => 'records' in job;
+const isRecords = (job: Job): job is { records: Buffer[]; sync: boolean } => 'records' in job;
 const byteLength = (chunks: Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);

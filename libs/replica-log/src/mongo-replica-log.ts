@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { Entry, HardState, PersistedState, Snapshot } from '@ossa/consensus';
-import type { ReplicaLog } from '@ossa/consensus';
+import type { ReadyWrite, ReplicaLog } from '@ossa/consensus';
 import { crc32 } from './crc32';
 import { ReplicaLogError } from './errors';
 import { checkRange, freshEntries } from '@ossa/consensus';
@@ -28,6 +28,8 @@ export interface MongoReplicaLogOptions {
 
 /** Acknowledged only once a majority has the write in its journal. */
 const DURABLE = { writeConcern: { w: 'majority' as const, j: true } };
+/** A Ready whose only change is the commit index: acknowledged by the server, not waited for in its journal. */
+const WRITTEN = { writeConcern: { w: 1 as const, j: false } };
 
 /** What the stored documents say, after dropping strays a crash can leave (see recover()). */
 interface StoredState extends PersistedState {
@@ -65,34 +67,58 @@ export class MongoReplicaLog implements ReplicaLog {
 
   /** A conflicting suffix is deleted first, then the new entries inserted in index order. */
   append(entries: Entry[]): Promise<void> {
+    return this.persist({ entries }, { sync: true });
+  }
+
+  saveHardState(hardState: HardState): Promise<void> {
+    return this.persist({ entries: [], hardState }, { sync: true });
+  }
+
+  /**
+   * One Ready: the entries (conflicting suffix deleted first, then one insertMany) and the hard state. When the
+   * hard state changes only its commit index (steady replication) both go to the server at once, one round trip
+   * instead of two; a crash between them is safe because load() caps the commit index at the last stored
+   * entry. A new term or vote is stored before the entries. `sync: false` (only the commit index changed)
+   * skips the journal wait.
+   */
+  persist(write: ReadyWrite, options: { sync: boolean }): Promise<void> {
     return this.serial(async () => {
-      const fresh = freshEntries(entries, this.snapshotIndex, this.last);
-      if (fresh.length === 0) return;
+      const fresh = freshEntries(write.entries, this.snapshotIndex, this.last);
+      const hardState = write.hardState;
+      if (fresh.length === 0 && !hardState) return;
+      const concern = options.sync || fresh.length > 0 ? DURABLE : WRITTEN;
       await this.write(async () => {
-        if (fresh[0].index <= this.last) {
-          await this.models.entries.deleteMany({ index: { $gte: fresh[0].index } }, DURABLE);
-          this.last = fresh[0].index - 1;
+        const saveHardState = async () => {
+          if (!hardState) return;
+          const doc = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+          await this.models.hardState.replaceOne({ _id: HARD_STATE_ID }, doc, { upsert: true, ...concern });
+          this.hardState = doc;
+        };
+        const commitOnly =
+          !hardState || (hardState.term === this.hardState.term && hardState.vote === this.hardState.vote);
+        if (fresh.length === 0) await saveHardState();
+        else if (commitOnly) await Promise.all([this.appendFresh(fresh), saveHardState()]);
+        else {
+          await saveHardState();
+          await this.appendFresh(fresh);
         }
-        const docs = fresh.map((e) => ({
-          index: e.index,
-          term: e.term,
-          type: e.type,
-          data: asBuffer(e.data),
-        }));
-        await this.models.entries.insertMany(docs, { ordered: true, lean: true, ...DURABLE });
-        this.last = fresh[fresh.length - 1].index;
       });
     });
   }
 
-  saveHardState(hardState: HardState): Promise<void> {
-    return this.serial(() =>
-      this.write(async () => {
-        const doc = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
-        await this.models.hardState.replaceOne({ _id: HARD_STATE_ID }, doc, { upsert: true, ...DURABLE });
-        this.hardState = doc;
-      }),
-    );
+  private async appendFresh(fresh: Entry[]): Promise<void> {
+    if (fresh[0].index <= this.last) {
+      await this.models.entries.deleteMany({ index: { $gte: fresh[0].index } }, DURABLE);
+      this.last = fresh[0].index - 1;
+    }
+    const docs = fresh.map((e) => ({
+      index: e.index,
+      term: e.term,
+      type: e.type,
+      data: asBuffer(e.data),
+    }));
+    await this.models.entries.insertMany(docs, { ordered: true, lean: true, ...DURABLE });
+    this.last = fresh[fresh.length - 1].index;
   }
 
   /**

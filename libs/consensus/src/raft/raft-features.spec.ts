@@ -120,6 +120,24 @@ describe('Batching and pipelining', () => {
   });
 });
 
+describe('ReadIndex batching (thesis §6.4)', () => {
+  it('one heartbeat round serves every read queued before the Ready, and a majority ack releases them all', () => {
+    const c = new TestCluster(ids);
+    const leader = c.elect('a');
+    c.tickAll(1);
+    for (const ctx of ['r1', 'r2', 'r3']) expect(leader.readIndex(ctx).ok).toBe(true);
+    const beats = takeMessages(leader).filter((m) => m.type === 'heartbeat');
+    expect(beats.map((m) => [m.to, m.context])).toEqual([
+      ['b', 'r3'],
+      ['c', 'r3'],
+    ]);
+    leader.step({ type: 'heartbeatResponse', from: 'b', to: 'a', term: 1, context: 'r3' });
+    const rd = takeReady(leader);
+    expect(rd.readStates.map((r) => r.context)).toEqual(['r1', 'r2', 'r3']);
+    expect(rd.messages.filter((m) => m.type === 'heartbeat')).toEqual([]);
+  });
+});
+
 describe('The Ready contract', () => {
   it('hands out hard state, entries and messages once, and asks for a durable write', () => {
     const r = newRaft('a', ids);

@@ -27,6 +27,22 @@ function makeRole(role: Role) {
 }
 
 describe('§5.1 Raft basics', () => {
+  it('answers a RequestVote of a stale term with false and its term, and the candidate steps down', () => {
+    // RequestVote results: "term: currentTerm, for candidate to update itself"; "Reply false if term <
+    // currentTerm" — Figure 2
+    const voter = newRaft('b', ['a', 'b', 'c']);
+    voter.becomeFollower(9, null);
+    takeReady(voter);
+    voter.step({ type: 'requestVote', from: 'a', to: 'b', term: 4, index: 0, logTerm: 0 });
+    const [answer] = takeMessages(voter);
+    expect(answer).toMatchObject({ type: 'requestVoteResponse', to: 'a', term: 9, reject: true });
+    const candidate = newRaft('a', ['a', 'b', 'c']);
+    candidate.becomeFollower(3, null);
+    candidate.becomeCandidate();
+    candidate.step(answer);
+    expect([candidate.role, candidate.term]).toEqual(['follower', 9]);
+  });
+
   it.each<Role>(['follower', 'candidate', 'leader'])(
     'a %s seeing a larger term updates its term and reverts to follower',
     (role) => {

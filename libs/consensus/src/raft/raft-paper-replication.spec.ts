@@ -67,6 +67,30 @@ describe('§5.3 Log replication', () => {
     ]);
   });
 
+  it('a leader counts itself in the majority only once its own write of the entry is durable', () => {
+    // Thesis §10.2.1: the leader may send entries before writing them to its own disk, as long as it counts
+    // itself only for entries it has persisted.
+    const r = committedLeader();
+    r.propose(text('x'));
+    const rd = r.ready();
+    expect(rd.messages.filter((m) => m.type === 'appendEntries').map((m) => m.to)).toEqual(['b', 'c']);
+    r.step(ack('b', 2));
+    expect(r.log.committed).toBe(1);
+    r.advance(rd);
+    expect(r.log.committed).toBe(2);
+    expect(takeReady(r).committedEntries.map((e) => e.index)).toEqual([2]);
+  });
+
+  it('without its own write a leader commits with acks from a majority of the others', () => {
+    const r = committedLeader(['a', 'b', 'c']);
+    r.propose(text('x'));
+    const rd = r.ready();
+    r.step(ack('b', 2));
+    r.step(ack('c', 2));
+    expect(r.log.committed).toBe(2);
+    r.advance(rd);
+  });
+
   it.each([
     // [cluster size, acks, committed?]
     [1, [], true],
@@ -184,6 +208,8 @@ describe('§5.3 Log replication', () => {
     expect(c.get('a').role).toBe('leader');
     const termsOf = (r: Raft) => r.log.slice(1, r.log.lastIndex() + 1)?.map((e) => e.term);
     expect(termsOf(c.get('b'))).toEqual(termsOf(c.get('a')));
+    // The commit index reaches the follower with the next heartbeat.
+    c.tickAll(1);
     expect(c.get('b').log.committed).toBe(c.get('a').log.lastIndex());
   });
 

@@ -14,7 +14,7 @@ import {
 import { Progress } from './progress';
 import { RaftLog } from './raft-log';
 import { leaderReadIndex, ReadIndexQueue, releaseDeferredReads } from './read-index';
-import { bcastAppend, maybeCommit, sendAppend } from './replication';
+import { bcastAppend, bcastHeartbeat, maybeCommit, sendAppend } from './replication';
 import { stepMessage, tickFollower, tickLeader } from './step';
 import type {
   ConfChange,
@@ -63,6 +63,8 @@ export class Raft {
   latestSnapshot: Snapshot | null;
   /** Proposals are batched: appends go out when ready() is called, not per proposal. */
   broadcastPending: 'none' | 'entries' | 'all' = 'none';
+  /** ReadIndex requests wait for a heartbeat round, sent once per Ready for all of them. */
+  readHeartbeatPending = false;
   msgs: Message[] = [];
   readStates: ReadState[] = [];
   private prevHardState: HardState;
@@ -222,6 +224,7 @@ export class Raft {
       this.msgs.length > 0 ||
       this.readStates.length > 0 ||
       this.broadcastPending !== 'none' ||
+      this.readHeartbeatPending ||
       this.log.pendingSnapshot !== null ||
       this.log.stableIndex < this.log.lastIndex() ||
       this.log.hasNextCommittedEntries() ||
@@ -236,12 +239,15 @@ export class Raft {
     if (this.broadcastPending !== 'none' && this.role === 'leader')
       bcastAppend(this, this.broadcastPending === 'all');
     this.broadcastPending = 'none';
+    if (this.readHeartbeatPending && this.role === 'leader') bcastHeartbeat(this);
+    this.readHeartbeatPending = false;
     const rd: Ready = {
       entries: this.log.unstableEntries(),
       committedEntries: this.log.nextCommittedEntries(this.opts.maxCommittedPerReady),
       messages: this.msgs,
       readStates: this.readStates,
       mustSync: false,
+      hardStateSync: false,
     };
     const hs = this.hardState();
     if (!sameHardState(hs, this.prevHardState)) rd.hardState = hs;
@@ -250,10 +256,10 @@ export class Raft {
       this.prevSoftState = rd.softState;
     }
     if (this.log.pendingSnapshot) rd.snapshot = this.log.pendingSnapshot;
-    rd.mustSync =
-      rd.entries.length > 0 ||
-      (rd.hardState !== undefined &&
-        (hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote));
+    rd.hardStateSync =
+      rd.hardState !== undefined &&
+      (hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote);
+    rd.mustSync = rd.entries.length > 0 || rd.hardStateSync;
     this.msgs = [];
     this.readStates = [];
     this.awaitingAdvance = true;
@@ -264,7 +270,11 @@ export class Raft {
     this.awaitingAdvance = false;
     if (rd.hardState) this.prevHardState = rd.hardState;
     const last = rd.entries[rd.entries.length - 1];
-    if (last) this.log.stableTo(last.index, last.term);
+    if (last) {
+      this.log.stableTo(last.index, last.term);
+      // The leader's own write is durable now: it counts in its quorum from here (thesis §10.2.1).
+      maybeCommit(this);
+    }
     if (rd.snapshot && this.log.pendingSnapshot === rd.snapshot) this.log.pendingSnapshot = null;
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
     if (applied) this.log.appliedTo(applied.index);
@@ -346,6 +356,7 @@ export class Raft {
     this.reads.clear();
     this.deferredReads = [];
     this.broadcastPending = 'none';
+    this.readHeartbeatPending = false;
   }
 
   promotable(): boolean {

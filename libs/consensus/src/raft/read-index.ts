@@ -1,7 +1,6 @@
 // Pending ReadIndex requests on the leader (thesis §6.4): each waits for a heartbeat round acknowledged
 // by a majority, which proves the leader was still leader when the read arrived.
 import type { Raft } from './raft';
-import { bcastHeartbeat } from './replication';
 import type { NodeId } from './types';
 
 export interface ReadRequest {
@@ -55,7 +54,9 @@ export function leaderReadIndex(r: Raft, context: string, from: NodeId): void {
   if (r.voters.size === 1 || bugs?.readIndexNoQuorum === true)
     return answerRead(r, context, r.log.committed, from);
   r.reads.add(context, r.log.committed, from, r.id);
-  bcastHeartbeat(r, context);
+  // One heartbeat round serves every read queued until the next Ready: it carries the latest context, and
+  // a majority's ack of it releases the reads before it too.
+  r.readHeartbeatPending = true;
 }
 
 export function answerRead(r: Raft, context: string, index: number, from: NodeId): void {

@@ -65,6 +65,8 @@ export function bcastAppend(r: Raft, sendIfEmpty: boolean): void {
 
 export function bcastHeartbeat(r: Raft, context?: string): void {
   const ctx = context ?? r.reads.lastContext();
+  // This round carries the latest read context: the reads queued so far need no round of their own.
+  if (context === undefined) r.readHeartbeatPending = false;
   for (const [to, pr] of [...r.progress.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     // A follower may only commit what it is known to hold, hence min(match, commit).
     const commit = Math.min(pr.match, r.log.committed);
@@ -75,11 +77,17 @@ export function bcastHeartbeat(r: Raft, context?: string): void {
 /**
  * §5.4.2 / Figure 8: the leader commits an index replicated on a majority only if its entry is from the
  * current term; earlier entries then commit indirectly (Log Matching).
+ *
+ * Thesis §10.2.1: the leader sends its new entries before (while) it writes them, so it counts itself only up
+ * to what its host reported durable (`stableIndex`, advanced by advance()), like any follower's ack.
+ *
+ * A new commit index goes to every follower at the next Ready: with the new entries under load, in an
+ * empty AppendEntries otherwise (a joining replica and the membership admin rely on learning it at once).
  */
 export function maybeCommit(r: Raft): boolean {
   if (r.role !== 'leader') return false;
   const matches = [...r.voters].map((id) =>
-    id === r.id ? r.log.lastIndex() : (r.progress.get(id)?.match ?? 0),
+    id === r.id ? r.log.stableIndex : (r.progress.get(id)?.match ?? 0),
   );
   if (matches.length === 0) return false;
   matches.sort((a, b) => b - a);
@@ -113,7 +121,8 @@ export function handleAppendResponse(r: Raft, m: Message): void {
   }
   if (pr.state === 'probe') pr.becomeReplicate();
   else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeReplicate();
-  if (!maybeCommit(r)) sendPipelined(r, m.from, false);
+  maybeCommit(r);
+  sendPipelined(r, m.from, false);
   if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) {
     r.send({ type: 'timeoutNow', to: m.from, term: r.term });
   }

@@ -36,6 +36,10 @@ export function stepMessage(r: Raft, m: Message): void {
       r.send({ type: 'appendEntriesResponse', to: m.from, term: r.term, index: 0 });
     } else if (m.type === 'requestPreVote') {
       r.send({ type: 'requestPreVoteResponse', to: m.from, term: r.term, reject: true });
+    } else if (m.type === 'requestVote') {
+      // Figure 2: reply false with currentTerm, so a candidate of a stale term learns the newer one. Without
+      // it a candidate whose configuration names no server that sends it a newer term campaigns forever.
+      r.send({ type: 'requestVoteResponse', to: m.from, term: r.term, reject: true });
     }
     // §5.1: a request with a stale term is rejected.
     return;

@@ -106,8 +106,14 @@ export interface Ready {
   committedEntries: Entry[];
   messages: Message[];
   readStates: ReadState[];
-  /** True when hardState or entries changed, i.e. the write must be durable (fsync) before sending. */
+  /**
+   * True when entries, term or vote changed, i.e. the write must be durable (fsync) before the messages that
+   * depend on it go out. A Ready whose only change is the commit index needs no sync: a lost commit index is
+   * learnt again from the leader.
+   */
   mustSync: boolean;
+  /** True when term or vote changed: nothing may be sent before the hard state is durable. */
+  hardStateSync: boolean;
 }
 
 /** Persisted state a replica restarts from (what ReplicaLog.load returns). */

@@ -182,7 +182,7 @@ export class SimReplica {
           break;
         }
         case 'send':
-          if (this.ctx.crashPoint(this, rd, commitAdvanced)) return;
+          if (!step.beforePersist && this.ctx.crashPoint(this, rd, commitAdvanced)) return;
           for (const m of step.messages) {
             if (m.type === 'installSnapshot') this.ctx.stats.snapshotsSent++;
             this.ctx.sendMessage(m);

@@ -1,7 +1,7 @@
 // The memory adapter of the ReplicaLog port, for unit tests and the simulator.
 import type { Entry, HardState, PersistedState, Snapshot } from '../raft/types';
 import { MemoryLogStore } from './memory-log-store';
-import type { ReplicaLog } from './replica-log';
+import type { ReadyWrite, ReplicaLog } from './replica-log';
 
 export class MemoryReplicaLog implements ReplicaLog {
   private closed = false;
@@ -22,6 +22,12 @@ export class MemoryReplicaLog implements ReplicaLog {
   async saveHardState(hardState: HardState): Promise<void> {
     this.assertOpen();
     this.store.saveHardState(hardState);
+  }
+
+  async persist(write: ReadyWrite, _options: { sync: boolean }): Promise<void> {
+    this.assertOpen();
+    if (write.entries.length > 0) this.store.append(write.entries);
+    if (write.hardState) this.store.saveHardState(write.hardState);
   }
 
   async saveSnapshot(snapshot: Snapshot): Promise<void> {

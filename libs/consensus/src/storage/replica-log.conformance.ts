@@ -62,6 +62,23 @@ export function describeReplicaLogConformance(name: string, factory: () => Promi
       await expect(h.log.append([entry(3, 1)])).rejects.toMatchObject({ code: 'LOG_GAP' });
     });
 
+    it("persists one Ready's entries and hard state together, a conflicting suffix replaced", async () => {
+      await h.log.persist(
+        { entries: [entry(1, 1), entry(2, 1), entry(3, 1)], hardState: { term: 1, vote: 'a', commit: 1 } },
+        { sync: true },
+      );
+      await h.log.persist(
+        { entries: [entry(3, 2, 'new')], hardState: { term: 2, vote: null, commit: 2 } },
+        { sync: true },
+      );
+      // A Ready whose only change is the commit index: written, not flushed (the core sets sync false).
+      await h.log.persist({ entries: [], hardState: { term: 2, vote: null, commit: 3 } }, { sync: false });
+      if (h.reopen) h.log = await h.reopen();
+      const state = await h.log.load();
+      expect(state.hardState).toEqual({ term: 2, vote: null, commit: 3 });
+      expect(brief(state.entries)).toEqual(brief([entry(1, 1), entry(2, 1), entry(3, 2, 'new')]));
+    });
+
     it('keeps the latest hard state', async () => {
       await h.log.saveHardState({ term: 3, vote: 'b', commit: 0 });
       await h.log.saveHardState({ term: 4, vote: null, commit: 0 });

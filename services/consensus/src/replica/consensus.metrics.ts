@@ -16,6 +16,7 @@ export class ConsensusMetrics {
   private readonly elections: Counter;
   private readonly peerDropped: Counter<'reason'>;
   private readonly peerSendFailures: Counter<'type'>;
+  readonly eventsLost: Counter<'type'>;
 
   constructor(@Inject(MetricsRegistry) metrics: MetricsRegistry) {
     const registers = [metrics.registry];
@@ -33,6 +34,7 @@ export class ConsensusMetrics {
     this.peerDropped = new Counter({ name: 'ossa_consensus_peer_messages_dropped_total', help: 'Peer messages dropped before reaching Raft, by reason.', labelNames: ['reason'], registers });
     for (const reason of PEER_DROP_REASONS) this.peerDropped.inc({ reason }, 0);
     this.peerSendFailures = new Counter({ name: 'ossa_consensus_peer_send_failures_total', help: 'Peer messages whose send failed (lost, as Raft allows), by type.', labelNames: ['type'], registers });
+    this.eventsLost = new Counter({ name: 'ossa_consensus_events_lost_total', help: 'Events whose batch failed to publish twice (logged), by type.', labelNames: ['type'], registers });
     this.elections = new Counter({ name: 'ossa_consensus_leaderships_total', help: 'Times this replica became leader.', registers });
   }
 

@@ -14,6 +14,9 @@ import { LocalSession } from './local-session';
 import { MembershipAdmin, MembershipError } from './membership-admin';
 import { ReplicaError, ReplicaNode } from './replica-node';
 
+/** Most consensusReached events under one acknowledgement. */
+const MAX_EVENT_BATCH = 256;
+
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ReadReply {
@@ -33,6 +36,8 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
   private connection?: Connection;
   private readonly session = new LocalSession();
   private admin!: MembershipAdmin;
+  /** consensusReached events waiting for the end of this turn of the event loop. */
+  private reached: { data: unknown; id: string }[] = [];
 
   constructor(
     @Inject(ConsensusConfig) readonly config: ConsensusConfig,
@@ -70,11 +75,7 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
       },
       onApplied: ({ index, term, command, result, local }) => {
         if (!local) return;
-        this.fireEvent(
-          EVENT_NAMES.consensusReached,
-          { algorithm: 'raft', index, term, op: command.op, key: command.key, applied: result.applied, replicaId: id },
-          `consensusReached:${index}:${term}`,
-        );
+        this.queueConsensusReached({ algorithm: 'raft', index, term, op: command.op, key: command.key, applied: result.applied, replicaId: id }, `consensusReached:${index}:${term}`);
       },
       onFatal: (err) => this.stopOnFailure(err),
     });
@@ -150,6 +151,32 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
   private publish(to: string, frame: Uint8Array): void {
     if (this.nats.closed) throw new Error('NATS connection closed');
     this.nats.nc.publish(this.nats.subjects.raft(to, this.config.REPLICA_ID), frame);
+  }
+
+  /**
+   * consensusReached events of the commits applied in one turn of the event loop go out as one batch with one
+   * acknowledgement, after the clients' answers: one JetStream request per commit was a fifth of the leader's
+   * CPU under load. A failed batch is published once more (event ids make JetStream drop what it has), then
+   * logged and counted.
+   */
+  private queueConsensusReached(data: unknown, id: string): void {
+    this.reached.push({ data, id });
+    if (this.reached.length === 1) setImmediate(() => this.flushConsensusReached());
+    else if (this.reached.length >= MAX_EVENT_BATCH) this.flushConsensusReached();
+  }
+
+  private flushConsensusReached(): void {
+    const batch = this.reached;
+    if (batch.length === 0) return;
+    this.reached = [];
+    const type = EVENT_NAMES.consensusReached;
+    this.events
+      .publishBatch(type, batch)
+      .catch(() => this.events.publishBatch(type, batch))
+      .catch((err) => {
+        this.metrics.eventsLost.inc({ type }, batch.length);
+        this.logger.warn({ err, type, events: batch.length }, 'events not published');
+      });
   }
 
   private fireEvent(type: string, data: unknown, id: string): void {

@@ -1,5 +1,5 @@
 // The replica's loop under a bad day: forged bytes, failing sends, a failing log, oversized values.
-import { MemoryReplicaLog, type Entry } from '@ossa/consensus';
+import { MemoryReplicaLog, type ReadyWrite } from '@ossa/consensus';
 import { ReplicaNode, type LoopState } from './replica-node';
 import { encodeMessage } from './wire';
 
@@ -13,11 +13,13 @@ function cluster(
     onFatal?: (e: unknown) => void;
     snapshotEvery?: number;
     onLeader?: (id: string) => void;
+    streamWindowBytes?: number;
   } = {},
 ) {
   const nodes = new Map<string, ReplicaNode>();
-  const frames = { sent: 0, largest: 0 };
-  const faults = { failSendsFrom: new Set<string>() };
+  /** unacked: fragments of each message sent and not yet acknowledged; mostUnacked: the peak over messages. */
+  const frames = { sent: 0, largest: 0, acks: 0, unacked: new Map<string, number>(), mostUnacked: 0 };
+  const faults = { failSendsFrom: new Set<string>(), dropAcks: false };
   for (const id of ids) {
     const node = new ReplicaNode({
       id,
@@ -30,9 +32,22 @@ function cluster(
       onRoleChange: (role) => role === 'leader' && opts.onLeader?.(id),
       snapshotCatchUpEntries: 10,
       maxPayload: opts.maxPayload,
+      streamWindowBytes: opts.streamWindowBytes,
+      streamStallMs: 300,
       transport: {
         publish: (to, frame) => {
           if (faults.failSendsFrom.has(id)) throw new Error('broker refused the publish');
+          const buf = Buffer.from(frame);
+          if (frame[0] === 1) {
+            if (faults.dropAcks) return;
+            frames.acks++;
+            const key = `${to}>${id}#${buf.readUInt32BE(1)}`;
+            frames.unacked.set(key, (frames.unacked.get(key) ?? 0) - 1);
+          } else if (frame[0] === 0) {
+            const key = `${id}>${to}#${buf.readUInt32BE(1)}`;
+            frames.unacked.set(key, (frames.unacked.get(key) ?? 0) + 1);
+            frames.mostUnacked = Math.max(frames.mostUnacked, frames.unacked.get(key)!);
+          }
           frames.sent++;
           frames.largest = Math.max(frames.largest, frame.length);
           // Asynchronous delivery, like a broker.
@@ -148,9 +163,9 @@ describe('ReplicaNode: no single failure wedges it', () => {
   it('stops for good on a storage error, reports why once, and fails pending proposals at once', async () => {
     class FailingLog extends MemoryReplicaLog {
       failing = false;
-      override async append(entries: Entry[]): Promise<void> {
-        if (this.failing) throw new Error('disk full');
-        return super.append(entries);
+      override async persist(write: ReadyWrite, options: { sync: boolean }): Promise<void> {
+        if (this.failing && write.entries.length > 0) throw new Error('disk full');
+        return super.persist(write, options);
       }
     }
     const logs = new Map(ids.map((id) => [id, new FailingLog()]));
@@ -229,6 +244,50 @@ describe('ReplicaNode: a lagging follower catches up', () => {
       // The snapshot (over 900 KiB of values) cannot fit one 64 KiB frame: it went in fragments.
       expect(frames.sent - before).toBeGreaterThan(15);
       expect((await lagging.read('k40', 5000)).value).toBe(big);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+});
+
+describe('ReplicaNode: a snapshot streams with a window of fragments in flight', () => {
+  it('keeps at most the window unacknowledged, and abandons and resends a stream whose acks are lost', async () => {
+    // 64 KiB frames and a 256 KiB window: four fragments in flight at most.
+    const { nodes, frames, faults } = cluster({
+      maxPayload: 64 * 1024,
+      snapshotEvery: 20,
+      streamWindowBytes: 256 * 1024,
+    });
+    const leader = await startAll(nodes);
+    try {
+      const lagging = [...nodes.values()].find((n) => n !== leader)!;
+      const laggingId = lagging.status().replicaId;
+      lagging.isolate(ids.filter((id) => id !== laggingId));
+      for (const n of nodes.values()) if (n !== lagging) n.isolate([laggingId]);
+      const big = 'z'.repeat(100 * 1024);
+      for (let i = 0; i < 45; i++)
+        await leader.propose({ op: 'put', key: `w${i}`, value: i % 5 === 0 ? big : `v${i}` }, 5000);
+      expect(leader.status().firstLogIndex).toBeGreaterThan(lagging.status().lastLogIndex + 1);
+      // First with every ack lost: the stream stops at the window and is abandoned after the stall time.
+      faults.dropAcks = true;
+      const acksBefore = frames.acks;
+      const stalled = new Promise<void>((resolve) => {
+        const started = frames.sent;
+        const check = setInterval(() => {
+          if (frames.sent - started === 0 || frames.mostUnacked !== 4) return;
+          clearInterval(check);
+          resolve();
+        }, 5);
+      });
+      for (const n of nodes.values()) n.isolate([]);
+      await stalled;
+      expect(frames.acks).toBe(acksBefore);
+      faults.dropAcks = false;
+      expect((await lagging.read('w44', 10_000)).value).toBe('v44');
+      expect((await lagging.read('w40', 5000)).value).toBe(big);
+      // The snapshot (over 900 KiB) went in more than 15 fragments, each acknowledged, never over the window.
+      expect(frames.acks - acksBefore).toBeGreaterThan(15);
+      expect(frames.mostUnacked).toBe(4);
     } finally {
       await stopAll(nodes);
     }

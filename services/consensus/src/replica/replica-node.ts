@@ -18,7 +18,15 @@ import {
 } from '@ossa/consensus';
 import { CoreEvents } from './core-events';
 import { LocalSession } from './local-session';
-import { decodeMessage, encodeMessage, frameMessage, Reassembler } from './wire';
+import {
+  decodeFragmentAck,
+  decodeMessage,
+  encodeFragmentAck,
+  encodeMessage,
+  FRAGMENT_ACK,
+  frameMessage,
+  Reassembler,
+} from './wire';
 
 /** Frame bytes kept free for the broker's headers and the subject. */
 const FRAME_HEADROOM = 8 * 1024;
@@ -49,6 +57,13 @@ export interface ReplicaNodeOptions {
   maxPayload?: number;
   /** Largest message reassembled from fragments (a snapshot). Default 512 MiB. */
   maxMessageBytes?: number;
+  /**
+   * Bytes of one fragmented message (a snapshot) in flight to one peer before the peer acknowledges
+   * fragments: the stream's window. At least one frame. Default 4 MiB.
+   */
+  streamWindowBytes?: number;
+  /** A fragmented message with no fragment acknowledged for this long is abandoned. Default 2 s. */
+  streamStallMs?: number;
   random?: RandomSource;
   onRoleChange?: (role: Role, term: number, leader: string | null) => void;
   onApplied?: (entry: {
@@ -89,6 +104,18 @@ interface PendingWrite {
   term?: number;
 }
 
+/** A message travelling in fragments to one peer: a window of frames in flight, moved on by the peer's acks. */
+interface OutboundStream {
+  message: Message;
+  id: number;
+  frames: Uint8Array[];
+  /** Next frame to publish. */
+  next: number;
+  /** Frames the peer acknowledged (in order). */
+  acked: number;
+  lastProgress: number;
+}
+
 interface PendingRead {
   context: string;
   index: number;
@@ -108,6 +135,8 @@ export class ReplicaNode {
   private draining = false;
   private stopped = false;
   private readonly writes = new Map<string, PendingWrite[]>();
+  /** The same waiters by the log index their proposal took, to fail one whose entry was overwritten. */
+  private readonly writesByIndex = new Map<number, { key: string; waiter: PendingWrite }>();
   private readonly readContexts = new Map<
     string,
     { resolve: (i: number) => void; reject: (e: Error) => void }
@@ -128,6 +157,8 @@ export class ReplicaNode {
   /** The sender the peer subject proves, while a frame is being accepted. */
   private frameSender?: string;
   private messageSeq = 0;
+  /** At most one fragmented message in flight per peer; a newer one replaces it. */
+  private readonly streams = new Map<string, OutboundStream>();
 
   constructor(private readonly options: ReplicaNodeOptions) {}
 
@@ -144,8 +175,8 @@ export class ReplicaNode {
         random: this.options.random ?? { next: Math.random },
         preVote: true,
         checkQuorum: true,
-        // Entry payloads grow by a third in base64; a batch of them fits one frame.
-        maxSizePerMsg: Math.floor((this.maxFrame() * 3) / 4) - 1024,
+        // Payloads travel as they are, with 21 bytes of header each (64 at most per message): a batch fits a frame.
+        maxSizePerMsg: this.maxFrame() - 4096,
       },
       persisted,
     );
@@ -164,7 +195,14 @@ export class ReplicaNode {
       persisted.entries.length > 0
         ? persisted.entries[persisted.entries.length - 1].index
         : (persisted.snapshot?.metadata.index ?? 0);
-    this.timer = setInterval(() => this.enqueue(() => this.raft.tick()), tickMs);
+    this.timer = setInterval(
+      () =>
+        this.enqueue(() => {
+          this.raft.tick();
+          this.abandonStalledStreams();
+        }),
+      tickMs,
+    );
     this.timer.unref?.();
   }
 
@@ -192,6 +230,7 @@ export class ReplicaNode {
    */
   receive(frame: Uint8Array, sender?: string): { reason: PeerDropReason; detail: string } | null {
     if (!this.raft) return { reason: 'wrong_recipient', detail: 'replica not started' };
+    if (frame.length > 0 && frame[0] === FRAGMENT_ACK) return this.receiveFragmentAck(frame, sender);
     this.frameSender = sender;
     let whole;
     try {
@@ -199,8 +238,9 @@ export class ReplicaNode {
     } finally {
       this.frameSender = undefined;
     }
-    if (whole.kind === 'partial') return null;
     if (whole.kind === 'drop') return { reason: whole.reason, detail: whole.detail };
+    if (whole.fragment) this.ackFragment(whole.fragment);
+    if (whole.kind === 'partial') return null;
     const decoded = decodeMessage(whole.bytes);
     if (!decoded.ok) return { reason: 'undecodable', detail: decoded.detail };
     const checked = checkPeerMessage(decoded.candidate, {
@@ -251,6 +291,8 @@ export class ReplicaNode {
     this.coreEvents.halted(err);
     for (const list of this.writes.values()) for (const w of list) w.reject(err);
     this.writes.clear();
+    this.writesByIndex.clear();
+    this.streams.clear();
     for (const r of this.readContexts.values()) r.reject(err);
     this.readContexts.clear();
   }
@@ -311,9 +353,7 @@ export class ReplicaNode {
     return new Promise((resolve, reject) => {
       const waiter: PendingWrite = { resolve, reject };
       const timer = setTimeout(() => {
-        const list = this.writes.get(key)?.filter((w) => w !== waiter) ?? [];
-        if (list.length) this.writes.set(key, list);
-        else this.writes.delete(key);
+        this.forget(key, waiter);
         done();
         reject(new ReplicaError('TIMEOUT', 'Consensus timeout', this.raft.leader()));
       }, timeoutMs);
@@ -328,6 +368,7 @@ export class ReplicaNode {
         const list = this.writes.get(key) ?? [];
         list.push(waiter);
         this.writes.set(key, list);
+        this.writesByIndex.set(r.value.index, { key, waiter });
       });
     });
   }
@@ -396,11 +437,9 @@ export class ReplicaNode {
             await log.saveSnapshot(step.snapshot);
             this.persistedLast = Math.max(this.persistedLast, step.snapshot.metadata.index);
           }
-          // Entries and hard state are written together (a file log puts both in one write and one sync).
-          await Promise.all([
-            step.entries.length > 0 ? log.append(step.entries) : undefined,
-            step.hardState ? log.saveHardState(step.hardState) : undefined,
-          ]);
+          // Entries and hard state in one write, flushed only when the core says something durable changed.
+          if (step.entries.length > 0 || step.hardState)
+            await log.persist({ entries: step.entries, hardState: step.hardState }, { sync: step.sync });
           if (step.entries.length > 0) this.persistedLast = step.entries[step.entries.length - 1].index;
           break;
         case 'send':
@@ -424,35 +463,126 @@ export class ReplicaNode {
     }
   }
 
-  /** One message, one send: a failure (synchronous or not) is a lost message and never stops the loop. */
+  /**
+   * One message, one send: a failure (synchronous or not) is a lost message and never stops the loop. A
+   * message over one frame (a snapshot) becomes a stream of fragments with a window in flight.
+   */
   private send(m: Message): void {
     if (this.isolated.has(m.to)) return;
-    const failed = (err: unknown) => {
-      this.options.onSendFailed?.(m, err);
-      if (m.type === 'installSnapshot') this.enqueue(() => this.raft.reportSnapshot(m.to, true));
-    };
     try {
-      const frames = frameMessage(encodeMessage(m), this.options.id, ++this.messageSeq, this.maxFrame());
-      for (const frame of frames) {
-        const sent = this.options.transport.publish(m.to, frame);
-        if (sent) sent.catch(failed);
-      }
+      const id = ++this.messageSeq;
+      const frames = frameMessage(encodeMessage(m), this.options.id, id, this.maxFrame());
+      if (frames.length === 1) return this.publish(m, frames[0]);
+      const replaced = this.streams.get(m.to);
+      // A newer fragmented message supersedes one still in flight; a superseded snapshot is reported failed
+      // unless a snapshot replaces it (the newer one carries on).
+      if (replaced && replaced.message.type === 'installSnapshot' && m.type !== 'installSnapshot')
+        this.enqueue(() => this.raft.reportSnapshot(m.to, true));
+      const stream: OutboundStream = { message: m, id, frames, next: 0, acked: 0, lastProgress: Date.now() };
+      this.streams.set(m.to, stream);
+      this.pump(stream);
     } catch (err) {
-      failed(err);
+      this.sendFailed(m, err);
+    }
+  }
+
+  private publish(m: Message, frame: Uint8Array): void {
+    try {
+      const sent = this.options.transport.publish(m.to, frame);
+      if (sent) sent.catch((err: unknown) => this.sendFailed(m, err));
+    } catch (err) {
+      this.sendFailed(m, err);
+    }
+  }
+
+  private sendFailed(m: Message, err: unknown): void {
+    this.options.onSendFailed?.(m, err);
+    const stream = this.streams.get(m.to);
+    if (stream?.message === m) this.streams.delete(m.to);
+    if (m.type === 'installSnapshot') this.enqueue(() => this.raft.reportSnapshot(m.to, true));
+  }
+
+  /** Publishes frames while the window (bytes in flight, at least one frame) has room. */
+  private pump(stream: OutboundStream): void {
+    const window = Math.max(
+      1,
+      Math.floor((this.options.streamWindowBytes ?? 4 * 1024 * 1024) / this.maxFrame()),
+    );
+    while (stream.next < stream.frames.length && stream.next - stream.acked < window) {
+      if (this.streams.get(stream.message.to) !== stream) return;
+      this.publish(stream.message, stream.frames[stream.next++]);
+    }
+  }
+
+  /** The receiver's flow control: it acknowledges each fragment it accepted, in order. */
+  private ackFragment(fragment: { sender: string; id: number; seq: number }): void {
+    if (this.isolated.has(fragment.sender)) return;
+    try {
+      const sent = this.options.transport.publish(
+        fragment.sender,
+        encodeFragmentAck(this.options.id, fragment.id, fragment.seq),
+      );
+      if (sent) sent.catch(() => undefined); // a lost ack stalls the stream, which the sender abandons
+    } catch {
+      // As above: the sender's stall timeout covers a lost ack.
+    }
+  }
+
+  private receiveFragmentAck(
+    frame: Uint8Array,
+    sender: string | undefined,
+  ): { reason: PeerDropReason; detail: string } | null {
+    const ack = decodeFragmentAck(frame);
+    if (!ack.ok) return { reason: 'undecodable', detail: ack.detail };
+    if (!this.isPeer(ack.from))
+      return { reason: 'unknown_sender', detail: `fragment ack from ${ack.from} who is not a peer` };
+    // The subject proves who sent it: an ack naming another replica would move that replica's stream.
+    if (sender !== undefined && ack.from !== sender)
+      return { reason: 'forged_sender', detail: `fragment ack from ${ack.from} on the subject of ${sender}` };
+    if (this.isolated.has(ack.from)) return null;
+    const stream = this.streams.get(ack.from);
+    // An ack of another (older) message, or of a fragment not sent yet, moves nothing.
+    if (!stream || stream.id !== ack.messageId || ack.seq >= stream.next) return null;
+    if (ack.seq + 1 > stream.acked) {
+      stream.acked = ack.seq + 1;
+      stream.lastProgress = Date.now();
+    }
+    if (stream.acked === stream.frames.length) this.streams.delete(ack.from);
+    else this.pump(stream);
+    return null;
+  }
+
+  /** A stream whose peer acknowledged nothing for streamStallMs is dropped; a snapshot is reported failed. */
+  private abandonStalledStreams(): void {
+    const stallMs = this.options.streamStallMs ?? 2000;
+    const now = Date.now();
+    for (const [to, stream] of this.streams) {
+      if (now - stream.lastProgress < stallMs) continue;
+      this.streams.delete(to);
+      this.options.onSendFailed?.(
+        stream.message,
+        new Error(`no fragment acknowledged by ${to} for ${stallMs} ms`),
+      );
+      if (stream.message.type === 'installSnapshot') this.raft.reportSnapshot(to, true);
     }
   }
 
   private applyCommitted(entries: Entry[]): void {
     for (const e of entries) {
       if (e.type === 'confChange') this.coreEvents.confChangeApplied(e.index, e.term);
-      if (e.type !== 'normal') continue;
       this.failOverwritten(e.index, e.term);
+      if (e.type !== 'normal') continue;
       const result = this.ledger.applyEntry(e.data, e.index);
       if (!result) continue;
       const command = decodeCommand(e.data);
       const key = `${command.clientId}#${command.requestId}`;
       const waiting = this.writes.get(key);
-      if (waiting) this.writes.delete(key);
+      if (waiting) {
+        this.writes.delete(key);
+        for (const w of waiting)
+          if (w.index !== undefined && this.writesByIndex.get(w.index)?.waiter === w)
+            this.writesByIndex.delete(w.index);
+      }
       // Every attempt of this request gets the answer of the copy that applied (sessions make copies safe).
       for (const w of waiting ?? []) w.resolve({ index: e.index, term: e.term, result });
       this.options.onApplied?.({
@@ -467,21 +597,26 @@ export class ReplicaNode {
 
   /** A proposal whose index committed with another term was overwritten: it fails now, retryably. */
   private failOverwritten(index: number, term: number): void {
-    for (const [key, list] of this.writes) {
-      const keep = list.filter((w) => {
-        if (w.index !== index || w.term === term) return true;
-        w.reject(
-          new ReplicaError(
-            'DROPPED',
-            `proposal at index ${index} was overwritten by term ${term}; retry on the leader`,
-            this.raft.leader(),
-          ),
-        );
-        return false;
-      });
-      if (keep.length) this.writes.set(key, keep);
-      else this.writes.delete(key);
-    }
+    const at = this.writesByIndex.get(index);
+    if (!at) return;
+    this.writesByIndex.delete(index);
+    if (at.waiter.term === term) return;
+    this.forget(at.key, at.waiter);
+    at.waiter.reject(
+      new ReplicaError(
+        'DROPPED',
+        `proposal at index ${index} was overwritten by term ${term}; retry on the leader`,
+        this.raft.leader(),
+      ),
+    );
+  }
+
+  private forget(key: string, waiter: PendingWrite): void {
+    const list = this.writes.get(key)?.filter((w) => w !== waiter) ?? [];
+    if (list.length) this.writes.set(key, list);
+    else this.writes.delete(key);
+    if (waiter.index !== undefined && this.writesByIndex.get(waiter.index)?.waiter === waiter)
+      this.writesByIndex.delete(waiter.index);
   }
 
   /** The leader's term ended: its proposals may never commit, so they fail now and are retried by the caller. */
@@ -493,6 +628,7 @@ export class ReplicaNode {
     );
     for (const list of this.writes.values()) for (const w of list) w.reject(err);
     this.writes.clear();
+    this.writesByIndex.clear();
   }
 
   private finishReady(rd: Ready): void {
