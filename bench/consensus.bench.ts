@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { connect, type NatsConnection } from 'nats';
-import { spawnService, startTestServers, type ChildService } from '@ossa/testing';
+import { deleteStreams, spawnService, startTestServers, subjectsFor, type ChildService } from '@ossa/testing';
 import { drive, killOnExit, type Measured } from './bench-support';
 import { printSummary, summarise, type ProfileSummary } from './cpuprofile-summary';
 import { assertEtcdInstalled, startEtcd } from './etcd-cluster';
@@ -76,9 +76,8 @@ async function ossaCluster(
     await Promise.all(children.map((c) => c.exited));
     rmSync(dataDir, { recursive: true, force: true });
     if (log === 'mongo' && mongoUrl) await dropDatabases(mongoUrl, dbPrefix);
-    const jsm = await nc.jetstreamManager();
-    for (const s of ['TASKS', 'EVENTS', 'DLQ'])
-      await jsm.streams.delete(`${prefix.toUpperCase()}_${s}`).catch(() => undefined);
+    // Every stream the prefix made, the audit stream and key-value buckets included.
+    await deleteStreams(nc, subjectsFor(prefix));
   };
   try {
     const status = async (id: string) =>
