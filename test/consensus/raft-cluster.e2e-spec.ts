@@ -1,7 +1,14 @@
 import mongoose from 'mongoose';
 import { databaseName } from '@ossa/persistence';
 import type { ErrorEnvelope, LedgerProposeReply } from '@ossa/contracts';
-import { isErrorEnvelope, mongoUrlOrWarn, subjectsFor, useCluster, type ConsensusCluster } from '@ossa/testing';
+import {
+  expectOneLeaderPerTerm,
+  isErrorEnvelope,
+  mongoUrlOrWarn,
+  subjectsFor,
+  useCluster,
+  type ConsensusCluster,
+} from '@ossa/testing';
 
 jest.setTimeout(120_000);
 
@@ -43,16 +50,6 @@ async function load(
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => client(w)));
   return acked;
-}
-
-function expectOneLeaderPerTerm(cluster: ConsensusCluster): void {
-  const byTerm = new Map<number, Set<string>>();
-  for (const l of cluster.allLeaderships())
-    byTerm.set(l.term, (byTerm.get(l.term) ?? new Set()).add(l.replica));
-  // At least one leadership was seen, so the loop below checks something.
-  expect(byTerm.size).toBeGreaterThan(0);
-  for (const [term, leaders] of byTerm)
-    expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [expect.any(String)] });
 }
 
 describe('Raft consensus: three replicas as OS processes, embedded file logs', () => {

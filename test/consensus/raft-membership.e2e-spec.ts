@@ -9,6 +9,7 @@ import type {
 import mongoose from 'mongoose';
 import { databaseName } from '@ossa/persistence';
 import {
+  expectOneLeaderPerTerm,
   httpGet,
   isErrorEnvelope,
   mongoUrlOrWarn,
@@ -151,15 +152,6 @@ async function droppedFromUnknown(cluster: ConsensusCluster, id: string): Promis
     .split('\n')
     .find((l) => l.startsWith('ossa_consensus_peer_messages_dropped_total{reason="unknown_sender"'));
   return line ? Number(line.split(' ').pop()) : 0;
-}
-
-function expectOneLeaderPerTerm(cluster: ConsensusCluster): void {
-  const byTerm = new Map<number, Set<string>>();
-  for (const l of cluster.allLeaderships())
-    byTerm.set(l.term, (byTerm.get(l.term) ?? new Set()).add(l.replica));
-  expect(byTerm.size).toBeGreaterThan(0);
-  for (const [term, leaders] of byTerm)
-    expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [expect.any(String)] });
 }
 
 describe('Raft membership on the admin subjects: bad requests and the catch-up guard', () => {

@@ -209,3 +209,14 @@ export function useCluster(
   });
   return cluster;
 }
+
+/** Election Safety (§5.2) over every leadership the cluster logged: one leader per term, and at least one seen. */
+export function expectOneLeaderPerTerm(cluster: ConsensusCluster): void {
+  const byTerm = new Map<number, Set<string>>();
+  for (const l of cluster.allLeaderships())
+    byTerm.set(l.term, (byTerm.get(l.term) ?? new Set()).add(l.replica));
+  // At least one leadership was seen, so the loop below checks something.
+  expect(byTerm.size).toBeGreaterThan(0);
+  for (const [term, leaders] of byTerm)
+    expect({ term, leaders: [...leaders] }).toEqual({ term, leaders: [expect.any(String)] });
+}

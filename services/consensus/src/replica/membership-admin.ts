@@ -1,4 +1,5 @@
 // Membership change and leadership transfer on a running replica (thesis §4.1–§4.2.3, §3.10), run on the leader.
+import type { LeaderTransferReply, MembershipChangeReply } from '@ossa/contracts';
 import type { RawNode } from '@ossa/consensus';
 import type { ReplicaNode } from './replica-node';
 
@@ -25,20 +26,9 @@ export class MembershipError extends Error {
   }
 }
 
-export interface ChangeOutcome {
-  action: 'add' | 'remove';
-  replicaId: string;
-  index: number;
-  term: number;
-  voters: string[];
-  committedBy: string;
-}
-
-export interface TransferOutcome {
-  from: string;
-  leader: string;
-  term: number;
-}
+/** What the admin subjects answer: the contract's replies (services/consensus answers them as they are). */
+export type ChangeOutcome = MembershipChangeReply;
+export type TransferOutcome = LeaderTransferReply;
 
 /**
  * Single-server changes, one at a time: a change is proposed only when the previous one is committed and the
