@@ -2,7 +2,8 @@
 // replicas in this process) kills itself with SIGKILL at each named step of negotiation, award, delivery,
 // completion and failover (OSSA_CRASH_AT, services/registry/src/handoff/crash-points.ts); a new process is
 // started, and each task must end delivered exactly once to exactly one agent per epoch, the loads equal to
-// the assignments, nothing left claimed or waiting. Then: two registry processes negotiating one task at
+// the assignments, nothing left claimed or waiting — for a submitted task (redelivered by its stream) and for a
+// handoff.initiate whose client never asks again (finished from the placement journal by the sweep). Then: two registry processes negotiating one task at
 // once, a negotiation longer than ack_wait, and SIGTERM with negotiations in flight.
 import type { KV, Msg, NatsConnection, Subscription } from 'nats';
 import { subjectsFor } from '@ossa/contracts';
@@ -63,6 +64,12 @@ describe('registry processes killed at every crash point', () => {
     const info = await (await nc.jetstreamManager()).streams.info(subjects.streams.tasks, { subjects_filter: `${prefix}.tasks.assigned.${agentId}` });
     return info.state.subjects?.[`${prefix}.tasks.assigned.${agentId}`] ?? 0;
   };
+  const openPlacements = async (): Promise<string[]> => {
+    const journal = await (await nc.jetstream()).views.kv(registryBuckets(prefix).placements, { bindOnly: true });
+    const keys: string[] = [];
+    for await (const key of await journal.keys()) keys.push(key);
+    return keys;
+  };
   const submit = async (t: { id: string }) => (await nc.jetstream()).publish(subjects.tasksSubmit, encoder.encode(JSON.stringify(t)), { msgID: `submit:${t.id}` });
   const register = async (a: ReturnType<typeof agent>) => {
     await ask('agent.register', a);
@@ -118,6 +125,26 @@ describe('registry processes killed at every crash point', () => {
     await crashed(crashing, point);
     const next = await startRegistry();
     await settled(`t-${cap}`, a, 1, { [a]: 1, [b]: 0 }, { [a]: 1, [b]: 0 });
+    next.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+  });
+
+  // handoff.initiate has no stream message to redeliver: a process that dies mid-negotiation leaves its entry in
+  // the placement journal, and the next process's sweep places the task although its client never asks again.
+  const initiatePoints = ['placement.journalled' as const, ...negotiationPoints];
+  it.each(initiatePoints)('killed at %s while answering handoff.initiate, its client never asking again: the sweep places it once', async (point) => {
+    const cap = `cap-i-${point.replace(/\W/g, '-')}`;
+    const [a, b] = [`${cap}-a`, `${cap}-b`];
+    const crashing = await startRegistry({ OSSA_CRASH_AT: point });
+    await register(agent(a, cap));
+    await register(agent(b, cap, 0.2));
+    await expect(ask('handoff.initiate', task(`t-${cap}`, cap), 5000)).rejects.toThrow();
+    await crashed(crashing, point);
+    expect(await openPlacements()).toEqual([`t.t-${cap}`]);
+    const next = await startRegistry();
+    await settled(`t-${cap}`, a, 1, { [a]: 1, [b]: 0 }, { [a]: 1, [b]: 0 });
+    await waitFor(async () => (await openPlacements()).length === 0, 20_000, 100);
+    expect(await openPlacements()).toEqual([]);
     next.kill('SIGTERM');
     expect(await next.exited).toBe(0);
   });

@@ -15,6 +15,7 @@ import { ListenerMemory } from './handoff/bidding';
 import { FailoverService } from './handoff/failover.service';
 import { HandoffController } from './handoff/handoff.controller';
 import { HandoffService } from './handoff/handoff.service';
+import { KvPlacementJournal, PLACEMENT_JOURNAL } from './handoff/placement-journal';
 import { RegistryWorkers } from './handoff/registry-workers';
 import { InvalidTaskFilter, TasksController } from './handoff/tasks.controller';
 import { loadRegistryConfig, RegistryConfig } from './registry-config';
@@ -47,13 +48,19 @@ export class RegistryModule {
             if (!config.MONGO_URL) {
               // Durable without MongoDB: key-value buckets on the NATS server the system needs anyway.
               const store = await KvRegistryStore.open(nats.js, nats.subjects.prefix);
-              logger.info({ buckets: registryBuckets(nats.subjects.prefix) }, 'MONGO_URL is not set: agents and handoffs are kept in JetStream key-value buckets');
+              logger.info({ buckets: registryBuckets(nats.subjects.prefix) }, 'MONGO_URL is not set: agents, handoffs and the placement journal are kept in JetStream key-value buckets');
               return store;
             }
             const connection = await mongoose.createConnection(config.MONGO_URL, { dbName: databaseName(config.MONGO_DB_PREFIX, 'registry'), serverSelectionTimeoutMS: 5000 }).asPromise();
             health.register('mongodb', mongoHealthCheck(connection, indicators));
             return Object.assign(await MongoRegistryStore.open(connection), { connection });
           },
+        },
+        {
+          // With any store: the journal is written twice per request-reply handoff (placement-journal.ts).
+          provide: PLACEMENT_JOURNAL,
+          inject: [NatsConnectionService],
+          useFactory: (nats: NatsConnectionService) => KvPlacementJournal.open(nats.js, nats.subjects.prefix),
         },
         RegistryMetrics,
         AgentDirectory,

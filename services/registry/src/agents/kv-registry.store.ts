@@ -6,10 +6,13 @@ import { RegistryState } from './registry-state';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The two buckets of one subject prefix: `<PREFIX>_REGISTRY_AGENTS` and `<PREFIX>_REGISTRY_HANDOFFS`. */
-export function registryBuckets(prefix: string): { agents: string; handoffs: string } {
+/**
+ * The registry's buckets of one subject prefix: `<PREFIX>_REGISTRY_AGENTS` and `<PREFIX>_REGISTRY_HANDOFFS`
+ * (its state without MongoDB), and `<PREFIX>_REGISTRY_PLACEMENTS` (the placement journal, with any store).
+ */
+export function registryBuckets(prefix: string): { agents: string; handoffs: string; placements: string } {
   const base = prefix.toUpperCase().replace(/[^A-Z0-9_-]/g, '_');
-  return { agents: `${base}_REGISTRY_AGENTS`, handoffs: `${base}_REGISTRY_HANDOFFS` };
+  return { agents: `${base}_REGISTRY_AGENTS`, handoffs: `${base}_REGISTRY_HANDOFFS`, placements: `${base}_REGISTRY_PLACEMENTS` };
 }
 
 /** Agent ids are subject tokens already; a task id may be any text, so one that is not a plain token is base64url-encoded. */
@@ -56,10 +59,9 @@ export class KvRegistryStore implements RegistryStore {
     return store;
   }
 
-  /** Removes both buckets of a prefix (tests). */
+  /** Removes the registry's buckets of a prefix, the placement journal's too (tests). */
   static async destroy(js: JetStreamClient, prefix: string): Promise<void> {
-    const names = registryBuckets(prefix);
-    for (const name of [names.agents, names.handoffs]) await (await js.views.kv(name, { bindOnly: true })).destroy().catch(() => undefined);
+    for (const name of Object.values(registryBuckets(prefix))) await (await js.views.kv(name, { bindOnly: true })).destroy().catch(() => undefined);
   }
 
   /** Called with every agent change this instance writes or sees in the bucket (the directory's feed). */

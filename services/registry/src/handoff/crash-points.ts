@@ -4,6 +4,7 @@
  * cut would. Unset in production; reading it costs one comparison per step.
  */
 export const CRASH_POINTS = [
+  'placement.journalled',
   'negotiation.bids-collected',
   'handoff.claimed',
   'handoff.loaded',

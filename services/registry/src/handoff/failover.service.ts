@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { EVENT_NAMES, OssaError } from '@ossa/contracts';
+import { EVENT_NAMES, HandoffRequestDto, OssaError, validateDto } from '@ossa/contracts';
 import { AuditPublisher, EventPublisher, LOGGER } from '@ossa/messaging';
 import type { Logger } from '@ossa/observability';
 import { planFailover, type HandoffTask, type RegistryAgent } from '@ossa/registry';
@@ -8,10 +8,13 @@ import type { HandoffRecord, RegistryStore } from '../agents/agent.record';
 import { RegistryConfig } from '../registry-config';
 import { REGISTRY_STORE } from '../registry.tokens';
 import { crashPoint } from './crash-points';
-import { HandoffService } from './handoff.service';
+import { HandoffService, isFinalRefusal } from './handoff.service';
+import { PLACEMENT_JOURNAL, type OpenPlacement, type PlacementJournal } from './placement-journal';
 
 /** Waiting tasks negotiated again per sweep: bounds one sweep's work; the rest wait for the next. */
 const WAITING_PER_SWEEP = 200;
+/** Stranded request-reply placements negotiated again per sweep. */
+const PLACEMENTS_PER_SWEEP = 100;
 
 /**
  * The registry's repair loop, run by every instance each SWEEP_INTERVAL_MS and resumable at any point,
@@ -20,7 +23,10 @@ const WAITING_PER_SWEEP = 200;
  * 2. every agent that is failed or gone and still holds tasks (records `assigned`) has them moved off
  *    (reassigned in the ledger, `waiting` in the store) — so a sweep that crashed is finished by the next;
  * 3. waiting tasks are negotiated again (past their deadline: handoffFailed);
- * 4. each agent's load is set to its count of assigned records when the two differ twice running.
+ * 4. request-reply placements whose negotiation stopped (its registry died; the ledger or the store
+ *    failed under it) are negotiated again from the placement journal: a claim it left is finished or
+ *    released by that negotiation, so the task ends delivered once or refused with `handoffFailed`;
+ * 5. each agent's load is set to its count of assigned records when the two differ twice running.
  */
 @Injectable()
 export class FailoverService {
@@ -36,6 +42,7 @@ export class FailoverService {
     @Inject(EventPublisher) private readonly events: EventPublisher,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(AuditPublisher) private readonly audit?: AuditPublisher,
+    @Optional() @Inject(PLACEMENT_JOURNAL) private readonly journal?: PlacementJournal,
   ) {}
 
   /** One pass of every step; a failure of one agent or task is logged and the pass goes on. Never rejects. */
@@ -46,6 +53,7 @@ export class FailoverService {
     await this.guard('count assignments', async () => void (counts = await this.store.assignedCounts()));
     if (counts) await this.guard('move tasks off failed agents', () => this.moveOffLostAgents(counts!));
     await this.guard('negotiate waiting tasks', () => this.retryWaiting());
+    await this.guard('resume stranded placements', () => this.resumePlacements());
     if (counts) await this.guard('reconcile loads', () => this.reconcileLoads(counts!));
   }
 
@@ -116,6 +124,41 @@ export class FailoverService {
     }
     const outcome = await this.renegotiate(moved);
     this.logger.warn({ agentId, moved: moved.length, ...outcome }, 'agent lost; tasks handed over');
+  }
+
+  /** Journal entries older than CLAIM_STALE_MS whose negotiation is not running here. */
+  private async resumePlacements(): Promise<void> {
+    if (!this.journal) return;
+    const stale = await this.journal.stale(Date.now() - this.config.CLAIM_STALE_MS, PLACEMENTS_PER_SWEEP);
+    for (const placement of stale) {
+      if (this.handoff.isNegotiating(placement.task.id)) continue;
+      await this.resume(placement);
+    }
+  }
+
+  private async resume(placement: OpenPlacement): Promise<void> {
+    const taskId = placement.task.id;
+    let task: HandoffRequestDto;
+    try {
+      task = validateDto(HandoffRequestDto, placement.task);
+    } catch (err) {
+      // Not what this registry wrote (the bucket is reachable through JetStream's API): dropped, never negotiated.
+      this.logger.error({ err, taskId }, 'placement journal entry is not a valid task; removed');
+      await this.journal!.close(taskId);
+      return;
+    }
+    try {
+      const r = await this.handoff.negotiate(task, { journal: { resume: placement.attempts + 1 }, ...(placement.actor ? { actor: placement.actor } : {}) });
+      this.logger.warn({ taskId, agentId: r.selectedAgent, status: r.status, attempts: placement.attempts + 1 }, 'stranded placement finished by the sweep');
+    } catch (err) {
+      if (!isFinalRefusal(err)) {
+        this.logger.warn({ err, taskId, attempts: placement.attempts + 1 }, 'stranded placement not finished; retried at a later sweep');
+        return;
+      }
+      // Its requester never learnt the outcome: the refusal goes out as an event, as for a submitted task.
+      const e = err as OssaError;
+      await this.events.publish(EVENT_NAMES.handoffFailed, { taskId, reason: e.code, message: e.message, details: e.details, resumed: true }, { id: `handoffFailed:${taskId}:resumed:${placement.attempts + 1}` });
+    }
   }
 
   private async retryWaiting(): Promise<void> {

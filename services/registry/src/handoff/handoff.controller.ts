@@ -15,7 +15,8 @@ export class HandoffController {
 
   @MessagePattern(onChannel('registryHandoff'))
   initiate(@Payload() task: HandoffRequestDto, @Ctx() context?: NatsContext): Promise<NegotiationRecord> {
-    return this.handoff.negotiate(task, { actor: actorOf(context?.getCaller()) });
+    // Journalled: if this process dies mid-negotiation, the sweep finishes the placement (placement-journal.ts).
+    return this.handoff.negotiate(task, { actor: actorOf(context?.getCaller()), journal: 'open' });
   }
 
   @MessagePattern(onChannel('registryTaskComplete'))

@@ -14,6 +14,7 @@ import type { AgentGateway } from './agent.gateway';
 import { FailoverService } from './failover.service';
 import { decodeHandoffState, handoffLedgerKey } from './handoff-state';
 import { HandoffService } from './handoff.service';
+import { MemoryPlacementJournal } from './placement-journal';
 
 const silent = { warn() {}, info() {}, error() {}, debug() {} } as unknown as Logger;
 const sla = { responseTimeMs: 1000, availabilityPercent: 99.9, throughputPerSecond: 100, errorRatePercent: 0.1, recoveryTimeMs: 5000 };
@@ -52,9 +53,13 @@ async function setup(env: Record<string, string> = {}) {
   const store = new MemoryRegistryStore();
   const ledger = new Ledger();
   let index = 0;
+  /** Ledger writes to fail (by the state they would write), once each: a replica lost mid-negotiation. */
+  const failWrites = new Set<string>();
   const ledgerClient = {
     compareAndSet: async (key: string, expected: string | undefined, value: string | undefined) => {
       await Promise.resolve();
+      const writing = value?.split('|')[0];
+      if (writing && failWrites.delete(writing)) throw new Error(`ledger unreachable while writing ${writing}`);
       const r = ledger.apply({ op: 'cas', key, ...(expected !== undefined ? { expected } : {}), ...(value !== undefined ? { value } : {}) }, ++index);
       return { applied: r.applied, value: r.value, index };
     },
@@ -65,12 +70,13 @@ async function setup(env: Record<string, string> = {}) {
   const metrics = { handoff() {}, failover() {}, failed() {}, stepTook() {}, step: <T>(_s: string, work: () => Promise<T>) => work() } as unknown as RegistryMetrics;
   const directory = new AgentDirectory(store, config, {} as NatsConnectionService, silent);
   const gateway = new ScriptedGateway();
-  const handoff = new HandoffService(store, directory, gateway, config, ledgerClient, publisher, metrics, silent);
-  const failover = new FailoverService(store, directory, config, handoff, publisher, silent);
+  const journal = new MemoryPlacementJournal();
+  const handoff = new HandoffService(store, directory, gateway, config, ledgerClient, publisher, metrics, silent, undefined, journal);
+  const failover = new FailoverService(store, directory, config, handoff, publisher, silent, undefined, journal);
   const register = async (a: AgentRecord) => directory.changed((await store.upsertAgent(a)).agent);
   const state = (taskId: string) => decodeHandoffState(ledger.get(handoffLedgerKey(taskId)));
   const load = async (id: string) => (await store.getAgent(id))!.currentLoad;
-  return { store, ledger, gateway, handoff, failover, directory, register, state, load, events };
+  return { store, ledger, gateway, handoff, failover, directory, register, state, load, events, journal, failWrites };
 }
 
 describe('HandoffService: exactly-once handoff', () => {
@@ -210,5 +216,63 @@ describe('HandoffService: exactly-once handoff', () => {
     await s.register(agent('a', { currentLoad: 7 }));
     await s.store.heartbeat('a', new Date().toISOString(), { state: 'available' });
     expect(await s.load('a')).toBe(1);
+  });
+
+  describe('the placement journal (handoff.initiate)', () => {
+    const aged = async <T>(ms: number, work: () => Promise<T>): Promise<T> => {
+      const now = Date.now();
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(now + ms);
+      try {
+        return await work();
+      } finally {
+        clock.mockRestore();
+      }
+    };
+
+    it('an ended placement leaves no entry: placed, or refused because nobody can take it', async () => {
+      const s = await setup();
+      await s.register(agent('a'));
+      await s.handoff.negotiate(task('j1'), { journal: 'open' });
+      await expect(s.handoff.negotiate({ ...task('j2'), requiredCapabilities: [{ capabilityId: 'nobody', version: '1.0', weight: 1 }] } as HandoffRequestDto, { journal: 'open' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect([...s.journal.entries.keys()]).toEqual([]);
+    });
+
+    it('a negotiation that fails after its claim keeps its entry; the sweep finishes it once the claim is stale, delivering once', async () => {
+      const s = await setup({ CLAIM_STALE_MS: '300' });
+      await s.register(agent('a'));
+      s.failWrites.add('recorded');
+      await expect(s.handoff.negotiate(task('j3'), { journal: 'open' })).rejects.toThrow('ledger unreachable');
+      expect(s.state('j3')).toMatchObject({ state: 'claimed', agentId: 'a', epoch: 1 });
+      expect([...s.journal.entries.keys()]).toEqual(['j3']);
+      // Not stale yet: the sweep leaves it (its negotiation may still be running somewhere).
+      await s.failover.sweep();
+      expect(s.state('j3')).toMatchObject({ state: 'claimed' });
+      await aged(400, () => s.failover.sweep());
+      expect(s.state('j3')).toMatchObject({ state: 'delivered', agentId: 'a', epoch: 1 });
+      expect(s.gateway.delivered('j3')).toHaveLength(1);
+      expect(await s.load('a')).toBe(1);
+      expect([...s.journal.entries.keys()]).toEqual([]);
+    });
+
+    it('a placement whose registry died before any claim is placed by the sweep; a client retry meanwhile is answered, not placed twice', async () => {
+      const s = await setup({ CLAIM_STALE_MS: '300' });
+      await s.register(agent('a'));
+      await s.journal.open({ task: task('j4'), at: Date.now(), attempts: 1 });
+      await aged(400, () => s.failover.sweep());
+      expect(s.state('j4')).toMatchObject({ state: 'delivered', agentId: 'a', epoch: 1 });
+      expect(await s.handoff.negotiate(task('j4'), { journal: 'open' })).toMatchObject({ status: 'already_assigned', selectedAgent: 'a' });
+      expect(s.gateway.delivered('j4')).toHaveLength(1);
+      expect([...s.journal.entries.keys()]).toEqual([]);
+    });
+
+    it('a stranded placement nobody can take any more ends with handoffFailed, and an entry that is not a task is dropped unread', async () => {
+      const s = await setup({ CLAIM_STALE_MS: '300' });
+      await s.journal.open({ task: task('j5'), at: Date.now(), attempts: 1 });
+      await s.journal.open({ task: { id: 'j6', priority: 'not-a-priority' } as unknown as HandoffRequestDto, at: Date.now(), attempts: 1 });
+      await aged(400, () => s.failover.sweep());
+      expect(s.events.filter((e) => e.type === 'handoffFailed').map((e) => e.id)).toEqual(['handoffFailed:j5:resumed:2']);
+      expect(s.state('j6')).toBeNull();
+      expect([...s.journal.entries.keys()]).toEqual([]);
+    });
   });
 });

@@ -13,6 +13,7 @@ import { RegistryMetrics } from '../registry.metrics';
 import { AGENT_GATEWAY, type AgentGateway } from './agent.gateway';
 import type { BidOutcome } from './bidding';
 import { crashPoint } from './crash-points';
+import { PLACEMENT_JOURNAL, type PlacementJournal } from './placement-journal';
 import {
   ACTIVE_STATES,
   assignmentMessageId,
@@ -43,6 +44,19 @@ export interface NegotiateOptions {
   keepAlive?: () => void;
   /** Who asked for the handoff, for the audit trail. */
   actor?: AuditActor;
+  /**
+   * Journal the placement until it ends (placement-journal.ts): `handoff.initiate` does, so a registry that
+   * dies mid-negotiation leaves an entry the sweep finishes; `resume` is the sweep's retry of such an entry.
+   */
+  journal?: 'open' | { resume: number };
+}
+
+/** Refusals that end a placement for good: nobody can take the task now, or the request is wrong. */
+const FINAL_REFUSALS = new Set(['NOT_FOUND', 'AGENT_CAPACITY_EXCEEDED', 'VALIDATION_FAILED', 'UNAUTHORIZED']);
+
+/** Whether a negotiation that threw is over: anything else (the ledger, the store) may have left a claim behind. */
+export function isFinalRefusal(err: unknown): boolean {
+  return err instanceof OssaError && FINAL_REFUSALS.has(err.code);
 }
 
 /** What the ledger holds for a task: the value as read (the CAS's `expected`) and its decoded form. */
@@ -57,8 +71,9 @@ type Attempt = { kind: 'assigned'; value: HandoffLedgerValue; from?: HandoffStat
 const NONE: Known = { raw: undefined, value: null };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** No consensus replica runs at all: refused at once (retryable), instead of waiting out a timeout. */
 function noLedger(): OssaError {
-  return new OssaError('CONSENSUS_TIMEOUT', 'Consensus timeout', [{ field: 'ledger', message: 'no consensus replica answered; the handoff needs the ledger' }]);
+  return new OssaError('QUORUM_NOT_MET', 'No consensus quorum: the ledger has no replica running', [{ field: 'ledger', message: 'no consensus replica answered; the handoff needs the ledger', constraint: 'noResponders' }]);
 }
 
 /**
@@ -79,14 +94,49 @@ export class HandoffService {
     @Inject(RegistryMetrics) private readonly metrics: RegistryMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(AuditPublisher) private readonly audit?: AuditPublisher,
+    @Optional() @Inject(PLACEMENT_JOURNAL) private readonly journal?: PlacementJournal,
   ) {}
+
+  /** Negotiations running in this process, per task: the sweep leaves their journal entries alone. */
+  private readonly running = new Map<string, number>();
+
+  /** Whether this process is negotiating the task now. */
+  isNegotiating(taskId: string): boolean {
+    return this.running.has(taskId);
+  }
 
   async negotiate(task: HandoffRequestDto, options: NegotiateOptions = {}): Promise<NegotiationRecord> {
     const timer = options.keepAlive ? setInterval(options.keepAlive, Math.max(250, this.config.TASK_ACK_WAIT_MS / 3)) : undefined;
+    this.running.set(task.id, (this.running.get(task.id) ?? 0) + 1);
+    const journal = options.journal ? this.journal : undefined;
     try {
-      return await this.negotiateOnce(task, options);
+      if (journal) {
+        const attempts = options.journal === 'open' ? 1 : options.journal!.resume;
+        await journal.open({ task, at: Date.now(), attempts, ...(options.actor ? { actor: options.actor } : {}) });
+        crashPoint('placement.journalled');
+      }
+      const record = await this.negotiateOnce(task, options);
+      await this.closeJournal(journal, task.id);
+      return record;
+    } catch (err) {
+      // A refusal ends the placement; any other failure may have left a claim, which the sweep finishes.
+      if (isFinalRefusal(err)) await this.closeJournal(journal, task.id);
+      throw err;
     } finally {
       clearInterval(timer);
+      const left = this.running.get(task.id)! - 1;
+      if (left > 0) this.running.set(task.id, left);
+      else this.running.delete(task.id);
+    }
+  }
+
+  /** An entry left open by a failed close is only extra work for the sweep (its retry answers the placement). */
+  private async closeJournal(journal: PlacementJournal | undefined, taskId: string): Promise<void> {
+    if (!journal) return;
+    try {
+      await journal.close(taskId);
+    } catch (err) {
+      this.logger.warn({ err, taskId }, 'placement journal entry not removed; the sweep will find the placement done');
     }
   }
 
@@ -224,7 +274,7 @@ export class HandoffService {
         known = takeover.known;
         continue;
       }
-      const attempt = await this.proceed(task, takeover.known, negotiationId, options);
+      const attempt = await this.proceed(task, takeover.known, negotiationId, options, true);
       if (attempt.kind === 'next') return { kind: 'claimable', known: attempt.known };
       if (attempt.kind === 'assigned') return { kind: 'settled', value: attempt.value };
       return attempt;
@@ -242,19 +292,31 @@ export class HandoffService {
   }
 
   /** From claimed: load, award, record, deliver. An agent that is full or refuses gives the claim back (released). */
-  private async proceed(task: HandoffRequestDto, claimed: Known, negotiationId: string, options: NegotiateOptions): Promise<Attempt> {
+  private async proceed(task: HandoffRequestDto, claimed: Known, negotiationId: string, options: NegotiateOptions, takeover = false): Promise<Attempt> {
     const { agentId, epoch } = claimed.value!;
-    const loaded = await this.metrics.step('load', () => this.adjustLoad(agentId, 1));
+    // A claim taken over may have been recorded already (the stale negotiation failed after its store
+    // write): that record counts toward the agent's load, so the load is not counted twice.
+    const previous = epoch > 1 || takeover ? await this.store.getHandoff(task.id) : null;
+    const counted = takeover && previous?.epoch === epoch && previous.agentId === agentId && previous.status === 'assigned';
+    const loaded = counted ? this.directory.get(agentId) ?? (await this.store.getAgent(agentId)) : await this.metrics.step('load', () => this.adjustLoad(agentId, 1));
     crashPoint('handoff.loaded');
-    if (!loaded || !(await this.metrics.step('award', () => this.agents.award(agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS)))) {
-      if (loaded) await this.adjustLoad(agentId, -1);
-      const released = await this.step(task.id, claimed, this.transition(claimed, 'released', negotiationId));
-      if (released.applied) return { kind: 'next', known: released.known };
-      return this.settle(task, released.known, negotiationId, options);
+    let stored = false;
+    try {
+      if (!loaded || !(await this.metrics.step('award', () => this.agents.award(agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS)))) {
+        if (loaded && !counted) await this.adjustLoad(agentId, -1);
+        if (counted) await this.store.updateHandoff(task.id, epoch, ['assigned'], { status: 'released' }).then((h) => h && this.adjustLoad(agentId, -1));
+        const released = await this.step(task.id, claimed, this.transition(claimed, 'released', negotiationId));
+        if (released.applied) return { kind: 'next', known: released.known };
+        return this.settle(task, released.known, negotiationId, options);
+      }
+      crashPoint('handoff.awarded');
+      stored = await this.metrics.step('record', () => this.store.recordHandoff(this.newRecord(task, agentId, negotiationId, epoch, previous)));
+    } catch (err) {
+      // The ledger or the store failed under this step: undo the load unless a record now counts it (then
+      // the claim is finished by a retry or the sweep, and reconciliation settles any difference).
+      if (loaded && !counted && !stored) await this.adjustLoad(agentId, -1).catch(() => undefined);
+      throw err;
     }
-    crashPoint('handoff.awarded');
-    const previous = epoch > 1 ? await this.store.getHandoff(task.id) : null;
-    const stored = await this.metrics.step('record', () => this.store.recordHandoff(this.newRecord(task, agentId, negotiationId, epoch, previous)));
     const recorded = stored ? await this.step(task.id, claimed, this.transition(claimed, 'recorded', negotiationId)) : { applied: false as const, known: await this.read(task.id) };
     if (!recorded.applied) {
       // Taken over meanwhile (this negotiation was slower than CLAIM_STALE_MS): the other one counts the load.
