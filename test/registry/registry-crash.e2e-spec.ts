@@ -3,7 +3,8 @@
 // completion and failover (OSSA_CRASH_AT, services/registry/src/handoff/crash-points.ts); a new process is
 // started, and each task must end delivered exactly once to exactly one agent per epoch, the loads equal to
 // the assignments, nothing left claimed or waiting — for a submitted task (redelivered by its stream) and for a
-// handoff.initiate whose client never asks again (finished from the placement journal by the sweep). Then: two registry processes negotiating one task at
+// handoff.initiate whose client never asks again (finished from the placement journal by the sweep). Then:
+// deregistration with tasks in flight, two registry processes negotiating one task at
 // once, a negotiation longer than ack_wait, and SIGTERM with negotiations in flight.
 import type { KV, Msg, NatsConnection, Subscription } from 'nats';
 import { subjectsFor } from '@ossa/contracts';
@@ -77,7 +78,10 @@ describe('registry processes killed at every crash point', () => {
   };
   /** The invariants after recovery: delivered to `holder` in `epoch`, once per agent, loads equal to assignments. */
   const settled = async (taskId: string, holder: string, epoch: number, perAgent: Record<string, number>, loads: Record<string, number>) => {
-    await waitFor(async () => (await ledgerState(taskId))?.state === 'delivered', 60_000, 100);
+    await waitFor(async () => {
+      const v = await ledgerState(taskId);
+      return v?.state === 'delivered' && v.agentId === holder && v.epoch === epoch;
+    }, 60_000, 100);
     expect(await ledgerState(taskId)).toMatchObject({ state: 'delivered', agentId: holder, epoch });
     expect(await record(taskId)).toMatchObject({ status: 'assigned', agentId: holder, epoch });
     for (const [agentId, count] of Object.entries(perAgent)) expect(await deliveries(agentId)).toBe(count);
@@ -182,6 +186,24 @@ describe('registry processes killed at every crash point', () => {
     expect(await ask('agent.get', { agentId: a })).toMatchObject({ state: 'failed' });
     next.kill('SIGTERM');
     expect(await next.exited).toBe(0);
+  });
+
+  it('deregistering an agent with tasks in flight hands each of them to another agent, delivered once more', async () => {
+    const cap = 'cap-dereg';
+    const [a, b] = [`${cap}-a`, `${cap}-b`];
+    const registry = await startRegistry();
+    await register(agent(a, cap));
+    const ids = Array.from({ length: 6 }, (_, i) => `t-${cap}-${i}`);
+    for (const id of ids) await submit(task(id, cap));
+    for (const id of ids) await waitFor(async () => (await ledgerState(id))?.state === 'delivered', 30_000, 100);
+    await register(agent(b, cap));
+    live.delete(a);
+    expect(await ask('agent.deregister', { agentId: a })).toEqual({ agentId: a, removed: true });
+    for (const id of ids) await waitFor(async () => (await ledgerState(id))?.agentId === b, 30_000, 100);
+    for (const id of ids) await settled(id, b, 2, { [a]: 6, [b]: 6 }, { [b]: 6 });
+    await expect(ask('agent.get', { agentId: a })).resolves.toMatchObject({ error: { code: 'NOT_FOUND' } });
+    registry.kill('SIGTERM');
+    expect(await registry.exited).toBe(0);
   });
 
   it('two registry processes negotiating one task at once deliver it once', async () => {

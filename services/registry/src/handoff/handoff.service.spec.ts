@@ -76,7 +76,7 @@ async function setup(env: Record<string, string> = {}) {
   const register = async (a: AgentRecord) => directory.changed((await store.upsertAgent(a)).agent);
   const state = (taskId: string) => decodeHandoffState(ledger.get(handoffLedgerKey(taskId)));
   const load = async (id: string) => (await store.getAgent(id))!.currentLoad;
-  return { store, ledger, gateway, handoff, failover, directory, register, state, load, events, journal, failWrites };
+  return { store, ledger, ledgerClient, gateway, handoff, failover, directory, register, state, load, events, journal, failWrites };
 }
 
 describe('HandoffService: exactly-once handoff', () => {
@@ -216,6 +216,18 @@ describe('HandoffService: exactly-once handoff', () => {
     await s.register(agent('a', { currentLoad: 7 }));
     await s.store.heartbeat('a', new Date().toISOString(), { state: 'available' });
     expect(await s.load('a')).toBe(1);
+  });
+
+  it('with no consensus replica running, a handoff is refused at once with QUORUM_NOT_MET (retryable), never placed', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    // What LedgerClient answers when NATS reports no responders on the ledger's subjects.
+    Object.assign(s.ledgerClient, { compareAndSet: async () => null, read: async () => undefined });
+    await expect(s.handoff.negotiate(task('q1'), { journal: 'open' })).rejects.toMatchObject({ code: 'QUORUM_NOT_MET', details: [expect.objectContaining({ field: 'ledger', constraint: 'noResponders' })] });
+    expect(s.gateway.deliveries).toEqual([]);
+    // Nothing was claimed, so the refusal is the outcome: no journal entry for the sweep to place later.
+    expect(s.journal.entries.size).toBe(0);
+    expect(await s.load('a')).toBe(0);
   });
 
   describe('the placement journal (handoff.initiate)', () => {

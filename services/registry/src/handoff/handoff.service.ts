@@ -51,6 +51,14 @@ export interface NegotiateOptions {
   journal?: 'open' | { resume: number };
 }
 
+/**
+ * One negotiation's options, and whether it has tried to claim the task or found it claimed or recorded: a
+ * failure after that may leave the handoff unfinished in the ledger, so its journal entry is kept.
+ */
+interface Run extends NegotiateOptions {
+  inFlight: boolean;
+}
+
 /** Refusals that end a placement for good: nobody can take the task now, or the request is wrong. */
 const FINAL_REFUSALS = new Set(['NOT_FOUND', 'AGENT_CAPACITY_EXCEEDED', 'VALIDATION_FAILED', 'UNAUTHORIZED']);
 
@@ -109,18 +117,20 @@ export class HandoffService {
     const timer = options.keepAlive ? setInterval(options.keepAlive, Math.max(250, this.config.TASK_ACK_WAIT_MS / 3)) : undefined;
     this.running.set(task.id, (this.running.get(task.id) ?? 0) + 1);
     const journal = options.journal ? this.journal : undefined;
+    const run: Run = { ...options, inFlight: false };
     try {
       if (journal) {
         const attempts = options.journal === 'open' ? 1 : options.journal!.resume;
         await journal.open({ task, at: Date.now(), attempts, ...(options.actor ? { actor: options.actor } : {}) });
         crashPoint('placement.journalled');
       }
-      const record = await this.negotiateOnce(task, options);
+      const record = await this.negotiateOnce(task, run);
       await this.closeJournal(journal, task.id);
       return record;
     } catch (err) {
-      // A refusal ends the placement; any other failure may have left a claim, which the sweep finishes.
-      if (isFinalRefusal(err)) await this.closeJournal(journal, task.id);
+      // A refusal, or any failure before the task was claimed or found in flight, ends the placement; any
+      // other failure may have left it unfinished in the ledger, which the sweep finishes.
+      if (isFinalRefusal(err) || !run.inFlight) await this.closeJournal(journal, task.id);
       throw err;
     } finally {
       clearInterval(timer);
@@ -140,7 +150,7 @@ export class HandoffService {
     }
   }
 
-  private async negotiateOnce(task: HandoffRequestDto, options: NegotiateOptions): Promise<NegotiationRecord> {
+  private async negotiateOnce(task: HandoffRequestDto, options: Run): Promise<NegotiationRecord> {
     const started = performance.now();
     const id = randomUUID();
     // Believed new: the claim's compare-and-set from "no value" finds out otherwise, and answers the value
@@ -246,10 +256,11 @@ export class HandoffService {
    * delivery. Delivered or completed: answer it. Claimed by another negotiation: wait for it, and take it
    * over once it is older than CLAIM_STALE_MS (its registry stopped or died).
    */
-  private async settle(task: HandoffRequestDto, known: Known, negotiationId: string, options: NegotiateOptions): Promise<Exclude<Attempt, { kind: 'next' }>> {
+  private async settle(task: HandoffRequestDto, known: Known, negotiationId: string, options: Run): Promise<Exclude<Attempt, { kind: 'next' }>> {
     for (let round = 0; round < 1000; round++) {
       const v = known.value;
       if (!v || CLAIMABLE_STATES.has(v.state)) return { kind: 'claimable', known };
+      options.inFlight = true;
       if (v.state === 'recorded') {
         known = await this.deliver(task, known, negotiationId);
         if (known.value?.state === 'delivered') return { kind: 'settled', value: known.value };
@@ -283,8 +294,17 @@ export class HandoffService {
   }
 
   /** Claims the task for `agentId` (compare-and-set from the state believed) and carries the assignment on. */
-  private async claim(task: HandoffRequestDto, agentId: string, negotiationId: string, known: Known, options: NegotiateOptions): Promise<Attempt> {
-    const claimed = await this.step(task.id, known, this.transition(known, 'claimed', negotiationId, agentId));
+  private async claim(task: HandoffRequestDto, agentId: string, negotiationId: string, known: Known, options: Run): Promise<Attempt> {
+    const wasInFlight = options.inFlight;
+    options.inFlight = true;
+    let claimed: Awaited<ReturnType<HandoffService['step']>>;
+    try {
+      claimed = await this.step(task.id, known, this.transition(known, 'claimed', negotiationId, agentId));
+    } catch (err) {
+      // No replica answered at all: the claim was not written (a timeout, by contrast, may have written it).
+      if (err instanceof OssaError && err.code === 'QUORUM_NOT_MET') options.inFlight = wasInFlight;
+      throw err;
+    }
     if (!claimed.applied) return this.settle(task, claimed.known, negotiationId, options);
     crashPoint('handoff.claimed');
     const attempt = await this.proceed(task, claimed.known, negotiationId, options);
@@ -292,7 +312,7 @@ export class HandoffService {
   }
 
   /** From claimed: load, award, record, deliver. An agent that is full or refuses gives the claim back (released). */
-  private async proceed(task: HandoffRequestDto, claimed: Known, negotiationId: string, options: NegotiateOptions, takeover = false): Promise<Attempt> {
+  private async proceed(task: HandoffRequestDto, claimed: Known, negotiationId: string, options: Run, takeover = false): Promise<Attempt> {
     const { agentId, epoch } = claimed.value!;
     // A claim taken over may have been recorded already (the stale negotiation failed after its store
     // write): that record counts toward the agent's load, so the load is not counted twice.
