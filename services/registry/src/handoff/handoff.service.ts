@@ -121,7 +121,7 @@ export class HandoffService {
     try {
       if (journal) {
         const attempts = options.journal === 'open' ? 1 : options.journal!.resume;
-        await journal.open({ task, at: Date.now(), attempts, ...(options.actor ? { actor: options.actor } : {}) });
+        await this.metrics.step('journal open', () => journal.open({ task, at: Date.now(), attempts, ...(options.actor ? { actor: options.actor } : {}) }));
         crashPoint('placement.journalled');
       }
       const record = await this.negotiateOnce(task, run);
@@ -144,7 +144,7 @@ export class HandoffService {
   private async closeJournal(journal: PlacementJournal | undefined, taskId: string): Promise<void> {
     if (!journal) return;
     try {
-      await journal.close(taskId);
+      await this.metrics.step('journal close', () => journal.close(taskId));
     } catch (err) {
       this.logger.warn({ err, taskId }, 'placement journal entry not removed; the sweep will find the placement done');
     }
