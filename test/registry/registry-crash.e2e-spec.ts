@@ -71,10 +71,34 @@ describe('registry processes killed at every crash point', () => {
     for await (const key of await journal.keys()) keys.push(key);
     return keys;
   };
-  const submit = async (t: { id: string }) => (await nc.jetstream()).publish(subjects.tasksSubmit, encoder.encode(JSON.stringify(t)), { msgID: `submit:${t.id}` });
+  /** The current test's agents and tasks, retired at its end (see retire). */
+  const testAgents = new Set<string>();
+  const testTasks = new Set<string>();
+  const submit = async (t: { id: string }) => testTasks.add(t.id) && (await nc.jetstream()).publish(subjects.tasksSubmit, encoder.encode(JSON.stringify(t)), { msgID: `submit:${t.id}` });
   const register = async (a: ReturnType<typeof agent>) => {
     await ask('agent.register', a);
     live.add(a.id);
+    testAgents.add(a.id);
+  };
+  /**
+   * Before a test stops its last registry: its tasks completed and its agents deregistered, so the tests after
+   * it do not keep heartbeating them, and no later sweep hands their tasks over (where a later test's crash
+   * point would fire in the sweep's negotiation instead of its own).
+   */
+  const retire = async () => {
+    const [tasks, agents] = [[...testTasks], [...testAgents]];
+    testTasks.clear();
+    testAgents.clear();
+    for (const agentId of agents) live.delete(agentId);
+    for (const taskId of tasks) {
+      const v = await ledgerState(taskId);
+      if (v?.state === 'delivered' || v?.state === 'recorded') expect(await ask('task.complete', { taskId, agentId: v.agentId })).toMatchObject({ status: 'completed' });
+    }
+    for (const agentId of agents) {
+      // A test may have deregistered its agent already.
+      const reply = await ask<{ agentId?: string; error?: { code: string } }>('agent.deregister', { agentId });
+      expect(reply.agentId ?? reply.error?.code).toBe(reply.agentId ? agentId : 'NOT_FOUND');
+    }
   };
   /** The invariants after recovery: delivered to `holder` in `epoch`, once per agent, loads equal to assignments. */
   const settled = async (taskId: string, holder: string, epoch: number, perAgent: Record<string, number>, loads: Record<string, number>) => {
@@ -129,6 +153,7 @@ describe('registry processes killed at every crash point', () => {
     await crashed(crashing, point);
     const next = await startRegistry();
     await settled(`t-${cap}`, a, 1, { [a]: 1, [b]: 0 }, { [a]: 1, [b]: 0 });
+    await retire();
     next.kill('SIGTERM');
     expect(await next.exited).toBe(0);
   });
@@ -142,6 +167,7 @@ describe('registry processes killed at every crash point', () => {
     const crashing = await startRegistry({ OSSA_CRASH_AT: point });
     await register(agent(a, cap));
     await register(agent(b, cap, 0.2));
+    testTasks.add(`t-${cap}`);
     await expect(ask('handoff.initiate', task(`t-${cap}`, cap), 5000)).rejects.toThrow();
     await crashed(crashing, point);
     expect(await openPlacements()).toEqual([`t.t-${cap}`]);
@@ -149,6 +175,7 @@ describe('registry processes killed at every crash point', () => {
     await settled(`t-${cap}`, a, 1, { [a]: 1, [b]: 0 }, { [a]: 1, [b]: 0 });
     await waitFor(async () => (await openPlacements()).length === 0, 20_000, 100);
     expect(await openPlacements()).toEqual([]);
+    await retire();
     next.kill('SIGTERM');
     expect(await next.exited).toBe(0);
   });
@@ -167,6 +194,7 @@ describe('registry processes killed at every crash point', () => {
     expect(await ledgerState(`t-${cap}`)).toMatchObject({ state: 'completed', agentId: a, epoch: 1 });
     expect(await record(`t-${cap}`)).toMatchObject({ status: 'completed' });
     expect(await ask('agent.get', { agentId: a })).toMatchObject({ currentLoad: 0 });
+    await retire();
     next.kill('SIGTERM');
     expect(await next.exited).toBe(0);
   });
@@ -184,6 +212,7 @@ describe('registry processes killed at every crash point', () => {
     const next = await startRegistry();
     await settled(`t-${cap}`, b, 2, { [a]: 1, [b]: 1 }, { [a]: 0, [b]: 1 });
     expect(await ask('agent.get', { agentId: a })).toMatchObject({ state: 'failed' });
+    await retire();
     next.kill('SIGTERM');
     expect(await next.exited).toBe(0);
   });
@@ -202,6 +231,7 @@ describe('registry processes killed at every crash point', () => {
     for (const id of ids) await waitFor(async () => (await ledgerState(id))?.agentId === b, 30_000, 100);
     for (const id of ids) await settled(id, b, 2, { [a]: 6, [b]: 6 }, { [b]: 6 });
     await expect(ask('agent.get', { agentId: a })).resolves.toMatchObject({ error: { code: 'NOT_FOUND' } });
+    await retire();
     registry.kill('SIGTERM');
     expect(await registry.exited).toBe(0);
   });
@@ -232,6 +262,7 @@ describe('registry processes killed at every crash point', () => {
       );
     }
     // 20 requests through the queue group: both processes get some (all to one: p = 2^-19).
+    testTasks.add('t-two');
     const answers = await Promise.all(Array.from({ length: 20 }, () => ask<{ selectedAgent: string; status: string }>('handoff.initiate', task('t-two', cap))));
     expect(inviters.size).toBe(2);
     const holder = answers[0].selectedAgent;
@@ -240,6 +271,7 @@ describe('registry processes killed at every crash point', () => {
     const expected = Object.fromEntries(agents.map((id) => [id, id === holder ? 1 : 0]));
     await settled('t-two', holder, 1, expected, expected);
     expect(awards).toBe(1);
+    await retire();
     for (const r of [r1, r2]) r.kill('SIGTERM');
     expect(await Promise.all([r1.exited, r2.exited])).toEqual([0, 0]);
   });
@@ -265,6 +297,7 @@ describe('registry processes killed at every crash point', () => {
     await settled('t-long', a, 1, { [a]: 1 }, { [a]: 1 });
     expect(await redelivered()).toBe(before);
     expect(awards).toBe(1);
+    await retire();
     for (const r of [r1, r2]) r.kill('SIGTERM');
     expect(await Promise.all([r1.exited, r2.exited])).toEqual([0, 0]);
   });
@@ -291,6 +324,7 @@ describe('registry processes killed at every crash point', () => {
     const counts = await Promise.all(agents.map(deliveries));
     expect(counts.reduce((x, y) => x + y, 0)).toBe(ids.length);
     await waitFor(async () => (await Promise.all(agents.map((id) => ask<{ currentLoad: number }>('agent.get', { agentId: id })))).every((x, i) => x.currentLoad === perAgent[agents[i]]), 20_000, 200);
+    await retire();
     next.kill('SIGTERM');
     expect(await next.exited).toBe(0);
   });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { findRepoRoot } from './repo-root';
@@ -26,8 +27,13 @@ export function spawnService(entry: string, env: Record<string, string>): ChildS
   const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
+  // OSSA_CHILD_LOG_DIR=<dir> keeps every child's output in <dir>/<entry>-<pid>.log, to read after a failure.
+  const logDir = process.env.OSSA_CHILD_LOG_DIR;
+  const logFile = logDir ? path.join(logDir, `${path.basename(path.dirname(path.dirname(entry)))}-${child.pid}.log`) : undefined;
+  const keep = (line: string) => logFile && appendFileSync(logFile, `${line}\n`);
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    keep(line);
     if (!line.startsWith('{')) return;
     let parsed: Record<string, unknown>;
     try {
@@ -43,7 +49,10 @@ export function spawnService(entry: string, env: Record<string, string>): ChildS
       }
     }
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    keep(line);
+    stderr.push(line);
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     process: child,

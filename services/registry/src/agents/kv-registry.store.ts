@@ -20,7 +20,8 @@ export function handoffKey(taskId: string): string {
   return /^[A-Za-z0-9_-]{1,200}$/.test(taskId) ? `t.${taskId}` : `b.${Buffer.from(taskId, 'utf8').toString('base64url')}`;
 }
 
-function isWrongSequence(err: unknown): boolean {
+/** The error of a key-value `create` or `update` whose key moved on (or exists) meanwhile. */
+export function isWrongSequence(err: unknown): boolean {
   const e = err as { api_error?: { err_code?: number }; message?: string };
   return e?.api_error?.err_code === 10071 || /wrong last sequence/i.test(e?.message ?? '');
 }

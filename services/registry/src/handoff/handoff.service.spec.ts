@@ -227,6 +227,10 @@ describe('HandoffService: exactly-once handoff', () => {
     expect(s.gateway.deliveries).toEqual([]);
     // Nothing was claimed, so the refusal is the outcome: no journal entry for the sweep to place later.
     expect(s.journal.entries.size).toBe(0);
+    // But an entry an earlier attempt left (its claim may be in the ledger) stays for the sweep.
+    await s.journal.open({ task: task('q2'), at: Date.now(), attempts: 1 });
+    await expect(s.handoff.negotiate(task('q2'), { journal: 'open' })).rejects.toMatchObject({ code: 'QUORUM_NOT_MET' });
+    expect([...s.journal.entries.keys()]).toEqual(['q2']);
     expect(await s.load('a')).toBe(0);
   });
 

@@ -118,19 +118,23 @@ export class HandoffService {
     this.running.set(task.id, (this.running.get(task.id) ?? 0) + 1);
     const journal = options.journal ? this.journal : undefined;
     const run: Run = { ...options, inFlight: false };
+    // Whether this negotiation wrote the task's entry: one already there is an earlier attempt's (whose claim
+    // may be in the ledger), and only the placement's end may remove it.
+    let owned = false;
     try {
       if (journal) {
         const attempts = options.journal === 'open' ? 1 : options.journal!.resume;
-        await this.metrics.step('journal open', () => journal.open({ task, at: Date.now(), attempts, ...(options.actor ? { actor: options.actor } : {}) }));
+        owned = await this.metrics.step('journal open', () => journal.open({ task, at: Date.now(), attempts, ...(options.actor ? { actor: options.actor } : {}) }));
         crashPoint('placement.journalled');
       }
       const record = await this.negotiateOnce(task, run);
       await this.closeJournal(journal, task.id);
       return record;
     } catch (err) {
-      // A refusal, or any failure before the task was claimed or found in flight, ends the placement; any
-      // other failure may have left it unfinished in the ledger, which the sweep finishes.
-      if (isFinalRefusal(err) || !run.inFlight) await this.closeJournal(journal, task.id);
+      // A refusal ends the placement, and so does a failure before this negotiation (owning the entry) claimed
+      // the task or found it in flight; any other failure may have left it unfinished in the ledger, which
+      // the sweep finishes.
+      if (isFinalRefusal(err) || (owned && !run.inFlight)) await this.closeJournal(journal, task.id);
       throw err;
     } finally {
       clearInterval(timer);

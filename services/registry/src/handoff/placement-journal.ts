@@ -1,7 +1,7 @@
 import type { HandoffRequestDto } from '@ossa/contracts';
 import type { AuditActor } from '@ossa/security';
 import type { JetStreamClient, JetStreamManager, KV } from 'nats';
-import { handoffKey, registryBuckets } from '../agents/kv-registry.store';
+import { handoffKey, isWrongSequence, registryBuckets } from '../agents/kv-registry.store';
 
 /**
  * A placement asked for by `handoff.initiate` and not finished yet. A submitted task needs no entry (its
@@ -20,8 +20,11 @@ export interface OpenPlacement {
 }
 
 export interface PlacementJournal {
-  /** Writes (or rewrites, for a retry) the entry; resolves once it is durable. */
-  open(placement: OpenPlacement): Promise<void>;
+  /**
+   * Writes the entry, or rewrites the task's entry already there (a retry, the sweep's or a client's);
+   * resolves once it is durable, with whether this call created it.
+   */
+  open(placement: OpenPlacement): Promise<boolean>;
   /** Removes the entry (the placement ended: placed, or refused for good). Removing none is no error. */
   close(taskId: string): Promise<void>;
   /** Up to `limit` entries last written before `before` (epoch ms). */
@@ -50,8 +53,17 @@ export class KvPlacementJournal implements PlacementJournal {
     return new KvPlacementJournal(await js.views.kv(bucket, { history: 1 }), await js.jetstreamManager(), bucket);
   }
 
-  async open(placement: OpenPlacement): Promise<void> {
-    await this.kv.put(handoffKey(placement.task.id), encoder.encode(JSON.stringify(placement)));
+  async open(placement: OpenPlacement): Promise<boolean> {
+    const key = handoffKey(placement.task.id);
+    const data = encoder.encode(JSON.stringify(placement));
+    try {
+      await this.kv.create(key, data);
+      return true;
+    } catch (err) {
+      if (!isWrongSequence(err)) throw err;
+      await this.kv.put(key, data);
+      return false;
+    }
   }
 
   /**
@@ -81,8 +93,10 @@ export class KvPlacementJournal implements PlacementJournal {
 export class MemoryPlacementJournal implements PlacementJournal {
   readonly entries = new Map<string, OpenPlacement>();
 
-  async open(placement: OpenPlacement): Promise<void> {
+  async open(placement: OpenPlacement): Promise<boolean> {
+    const created = !this.entries.has(placement.task.id);
     this.entries.set(placement.task.id, structuredClone(placement));
+    return created;
   }
 
   async close(taskId: string): Promise<void> {
