@@ -25,7 +25,7 @@ function record(id: string, overrides: Partial<AgentRecord> = {}): AgentRecord {
 }
 
 /** The directory over the in-process store: nothing goes to NATS (the store is not durable), so no connection. */
-async function directoryWith(store: MemoryRegistryStore): Promise<AgentDirectory> {
+async function directoryWith(store: MemoryRegistryStore, startedAt = NOW - 3_600_000): Promise<AgentDirectory> {
   const module = await Test.createTestingModule({
     providers: [
       AgentDirectory,
@@ -36,7 +36,12 @@ async function directoryWith(store: MemoryRegistryStore): Promise<AgentDirectory
     ],
   }).compile();
   const directory = module.get(AgentDirectory);
-  await directory.onModuleInit();
+  const clock = jest.spyOn(Date, 'now').mockReturnValue(startedAt);
+  try {
+    await directory.onModuleInit();
+  } finally {
+    clock.mockRestore();
+  }
   return directory;
 }
 
@@ -78,5 +83,14 @@ describe('AgentDirectory', () => {
     directory.changed(record('gone', { lastHeartbeat: old, state: 'failed' }));
     directory.changed(record('alive'));
     expect(directory.silentSince(NOW - 30_000).map((a) => a.id)).toEqual(['quiet']);
+  });
+
+  it('names no agent silent over a window it did not hear the whole of: a registry back from an outage does not fail everyone', async () => {
+    const directory = await directoryWith(new MemoryRegistryStore(), NOW - 10_000);
+    directory.changed(record('quiet', { lastHeartbeat: new Date(NOW - 60_000).toISOString() }));
+    // Started 10 s ago: a 30 s window reaches back before it could hear anything.
+    expect(directory.silentSince(NOW - 30_000)).toEqual([]);
+    // A window that lies wholly after the start is judged.
+    expect(directory.silentSince(NOW - 5_000).map((a) => a.id)).toEqual(['quiet']);
   });
 });

@@ -29,8 +29,15 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   private resyncTimer?: NodeJS.Timeout;
   private resyncing?: Promise<void>;
   private stopReconnectWatch?: () => void;
+  private stopHearingWatch?: () => void;
   /** Fed by the store's own watch (key-value store): nothing to announce, nothing to resync. */
   private watched = false;
+  /**
+   * Since when this instance can hear heartbeats: its start, or its last reconnect to NATS. An agent is judged
+   * silent only over a window this instance listened to the whole of, so a registry (or NATS) outage longer
+   * than HEARTBEAT_TIMEOUT_MS does not make every agent look failed when it comes back.
+   */
+  private hearingSince = Date.now();
   /** Changes applied while a reload reads the store (null: removed), replayed on what it read. */
   private changesDuringReload?: Map<string, AgentRecord | null>;
 
@@ -48,8 +55,10 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
 
   // Before any handler or consumer starts (they start at application bootstrap): they need the view.
   async onModuleInit(): Promise<void> {
+    this.hearingSince = Date.now();
     // A store in this process's memory is seen by this instance only: nothing to announce or repair.
     if (!this.store.durable) return this.reload();
+    this.stopHearingWatch = this.nats.onReconnect(() => (this.hearingSince = Date.now()));
     if (this.store.onAgentChange && this.config.DIRECTORY_FEED === 'watch') {
       this.watched = true;
       this.store.onAgentChange((change) => ('removed' in change ? this.forget(change.removed) : this.apply(change.agent)));
@@ -87,6 +96,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.resyncTimer);
     this.stopReconnectWatch?.();
+    this.stopHearingWatch?.();
     await this.resyncing;
     this.subscription?.unsubscribe();
   }
@@ -104,9 +114,14 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
     return [...this.index.values()];
   }
 
-  /** Agents whose last heartbeat is older than `cutoffMs` and that are not failed or offline already, by this view. */
+  /**
+   * Agents whose last heartbeat is older than `cutoffMs` and that are not failed or offline already, by this
+   * view; none while this instance has not been hearing heartbeats since `cutoffMs`.
+   */
   silentSince(cutoffMs: number): AgentRecord[] {
     const silent: AgentRecord[] = [];
+    // Heartbeats sent before this instance could hear them (it was down, or cut off from NATS) prove nothing.
+    if (cutoffMs < this.hearingSince) return silent;
     for (const agent of this.index.values()) {
       if (agent.state === 'failed' || agent.state === 'offline') continue;
       if (agent.lastHeartbeat !== undefined && Date.parse(agent.lastHeartbeat) < cutoffMs) silent.push(agent);
