@@ -4,12 +4,12 @@
 // started, and each task must end delivered exactly once to exactly one agent per epoch, the loads equal to
 // the assignments, nothing left claimed or waiting — for a submitted task (redelivered by its stream) and for a
 // handoff.initiate whose client never asks again (finished from the placement journal by the sweep). Then:
-// deregistration with tasks in flight, two registry processes negotiating one task at
+// deregistration with tasks in flight, a registry outage longer than the heartbeat timeout, two registry processes negotiating one task at
 // once, a negotiation longer than ack_wait, and SIGTERM with negotiations in flight.
 import type { KV, Msg, NatsConnection, Subscription } from 'nats';
 import { subjectsFor } from '@ossa/contracts';
 import type { RunningService } from '@ossa/runtime';
-import { deleteStreams, requestJson, serviceEnv, spawnService, startLedger, testConnection, uniquePrefix, waitFor, type ChildService } from '@ossa/testing';
+import { deleteStreams, httpGet, requestJson, serviceEnv, spawnService, startLedger, testConnection, uniquePrefix, waitFor, type ChildService } from '@ossa/testing';
 import { handoffKey, KvRegistryStore, registryBuckets } from '../../services/registry/src/agents/kv-registry.store';
 import { CRASH_POINTS, type CrashPoint } from '../../services/registry/src/handoff/crash-points';
 import { decodeHandoffState, handoffLedgerKey, type HandoffLedgerValue } from '../../services/registry/src/handoff/handoff-state';
@@ -234,6 +234,39 @@ describe('registry processes killed at every crash point', () => {
     await retire();
     registry.kill('SIGTERM');
     expect(await registry.exited).toBe(0);
+  });
+
+  it('a registry down longer than HEARTBEAT_TIMEOUT_MS fails no agent when it comes back, and hands over no task', async () => {
+    const cap = 'cap-outage';
+    const a = `${cap}-a`;
+    const first = await startRegistry();
+    await register(agent(a, cap));
+    await submit(task(`t-${cap}`, cap));
+    await settled(`t-${cap}`, a, 1, { [a]: 1 }, { [a]: 1 });
+    // Nothing can hear the agent while no registry runs: its heartbeats stop reaching anyone.
+    live.delete(a);
+    first.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const down = Date.now();
+    const failed: string[] = [];
+    const events = nc.subscribe(subjects.event('agentFailed'), { callback: (_e, m) => failed.push((JSON.parse(new TextDecoder().decode(m.data)) as { data: { agentId: string } }).data.agentId) });
+    subscriptions.push(events);
+    // The outage itself, longer than the 8 s heartbeat timeout (what is tested is its length).
+    await new Promise((r) => setTimeout(r, 9000));
+    const next = await startRegistry();
+    const metricsUrl = next.logs.find((l) => typeof l.metrics === 'string')!.metrics as string;
+    const sweeps = async () => Number(/^ossa_registry_sweeps_total(?:\{[^}]*\})? (\d+)/m.exec((await httpGet(metricsUrl)).text)?.[1] ?? 0);
+    // Two sweeps with the agent still silent: before, the first one marked it failed and moved its task.
+    await waitFor(async () => (await sweeps()) >= 2, 20_000, 100);
+    live.add(a);
+    await waitFor(async () => Date.parse((await ask<{ lastHeartbeat: string }>('agent.get', { agentId: a })).lastHeartbeat) > down, 20_000, 100);
+    await nc.flush();
+    expect(failed).toEqual([]);
+    expect(await ask('agent.get', { agentId: a })).toMatchObject({ state: 'available', currentLoad: 1 });
+    expect(await ledgerState(`t-${cap}`)).toMatchObject({ state: 'delivered', agentId: a, epoch: 1 });
+    await retire();
+    next.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
   });
 
   it('two registry processes negotiating one task at once deliver it once', async () => {

@@ -11,6 +11,7 @@ export class RegistryMetrics {
   private readonly failovers: Counter;
   private readonly failures: Counter<'reason'>;
   private readonly steps: Histogram<'step'>;
+  private readonly sweeps: Counter;
 
   constructor(@Inject(MetricsRegistry) metrics: MetricsRegistry, @Inject(REGISTRY_STORE) store: RegistryStore) {
     const registers = [metrics.registry];
@@ -29,6 +30,7 @@ export class RegistryMetrics {
       registers,
     });
     this.failovers = new Counter({ name: 'ossa_handoff_failovers_total', help: 'Tasks handed over again after their agent failed.', registers });
+    this.sweeps = new Counter({ name: 'ossa_registry_sweeps_total', help: 'Sweeps (silent agents, failover, waiting tasks, stranded placements, loads) this instance finished.', registers });
     this.failures = new Counter({ name: 'ossa_handoff_failures_total', help: 'Submitted tasks given up (handoffFailed), by reason.', labelNames: ['reason'], registers });
     new Gauge({
       name: 'ossa_agents',
@@ -64,6 +66,10 @@ export class RegistryMetrics {
 
   failover(): void {
     this.failovers.inc();
+  }
+
+  swept(): void {
+    this.sweeps.inc();
   }
 
   failed(reason: string): void {

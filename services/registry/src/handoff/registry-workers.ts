@@ -32,10 +32,17 @@ export class RegistryWorkers implements OnApplicationBootstrap, BeforeApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     // The sweep never rejects (each step is guarded); what a stopped or crashed registry left is taken up at once.
-    this.sweeping = this.failover.sweep().finally(() => (this.sweeping = undefined));
+    this.sweeping = this.sweepOnce();
     this.sweeper = setInterval(() => {
-      this.sweeping ??= this.failover.sweep().finally(() => (this.sweeping = undefined));
+      this.sweeping ??= this.sweepOnce();
     }, this.config.SWEEP_INTERVAL_MS);
+  }
+
+  private sweepOnce(): Promise<void> {
+    return this.failover
+      .sweep()
+      .then(() => this.registryMetrics.swept())
+      .finally(() => (this.sweeping = undefined));
   }
 
   // Before the store and NATS close: finish the sweep in progress.
