@@ -1,11 +1,15 @@
 import mongoose from 'mongoose';
 import { databaseName } from '@ossa/persistence';
-import type { ErrorEnvelope, LedgerProposeReply } from '@ossa/contracts';
+import type { ErrorEnvelope, LedgerBatchReply, LedgerProposeReply } from '@ossa/contracts';
+import { LedgerClient, NatsClient, NatsConnectionService } from '@ossa/messaging';
 import {
   expectOneLeaderPerTerm,
   isErrorEnvelope,
   mongoUrlOrWarn,
+  natsUrl,
+  requestJson,
   subjectsFor,
+  testCredsFile,
   useCluster,
   type ConsensusCluster,
 } from '@ossa/testing';
@@ -101,6 +105,101 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
     expect(first.result.applied).toBe(true);
     // Without sessions the retry would be a failed cas (the key already holds "x"); with them it is the same answer.
     expect(retry.result).toEqual(first.result);
+  });
+
+  it('commits a batch through a follower or on the leader: each command its own outcome, in order, applied once', async () => {
+    const { leader } = await cluster.leaderNow();
+    const follower = cluster.ids.find((id) => id !== leader)!;
+    const tag = `batch-${Date.now()}`;
+    const session = { clientId: `${tag}-client`, firstOutstanding: 1 };
+    const commands = [
+      { op: 'put', key: `${tag}-a`, value: '1', requestId: 1, ...session },
+      { op: 'cas', key: `${tag}-a`, expected: '1', value: '2', requestId: 2, ...session },
+      { op: 'cas', key: `${tag}-a`, expected: '1', value: '3', requestId: 3, ...session },
+      { op: 'delete', key: `${tag}-b`, requestId: 4, ...session },
+      { op: 'put', key: `${tag}-c`, value: 'no session' },
+    ];
+    const viaFollower = await requestJson<LedgerBatchReply | ErrorEnvelope>(
+      cluster.nc,
+      cluster.subject(follower, 'propose.batch'),
+      { commands },
+      { timeoutMs: 8000 },
+    );
+    if (isErrorEnvelope(viaFollower)) throw new Error(JSON.stringify(viaFollower));
+    const replies = viaFollower.results as LedgerProposeReply[];
+    expect(replies.map((r) => r.result)).toEqual([
+      { applied: true, value: '1' },
+      { applied: true, value: '2' },
+      { applied: false, value: '2' },
+      { applied: true, value: null },
+      { applied: true, value: 'no session' },
+    ]);
+    // Proposed in request order: the log holds them in that order.
+    const indexes = replies.map((r) => r.index);
+    expect([...indexes].sort((a, b) => a - b)).toEqual(indexes);
+    expect(replies.every((r) => r.leader === leader)).toBe(true);
+    // The same batch again on the leader: the session commands come back with their first answers, not applied
+    // again (without sessions the first cas would now fail and the second would apply: the key holds "2").
+    const again = await requestJson<LedgerBatchReply>(cluster.nc, cluster.subject(leader, 'propose.batch'), {
+      commands: commands.slice(0, 4),
+    });
+    expect((again.results as LedgerProposeReply[]).map((r) => r.result)).toEqual(
+      replies.slice(0, 4).map((r) => r.result),
+    );
+    expect(await cluster.read(`${tag}-a`, follower)).toMatchObject({ value: '2' });
+  });
+
+  it('refuses a batch with a bad field as a whole, naming commands[i].field, and applies none of it', async () => {
+    const { leader } = await cluster.leaderNow();
+    const tag = `badbatch-${Date.now()}`;
+    const refused = await requestJson<ErrorEnvelope>(cluster.nc, cluster.subject(leader, 'propose.batch'), {
+      commands: [
+        { op: 'put', key: `${tag}-ok`, value: 'v' },
+        { op: 'put', key: 'k'.repeat(1025), value: 'v', requestId: -1 },
+      ],
+    });
+    expect(refused.error.code).toBe('VALIDATION_FAILED');
+    expect(refused.error.details.map((d) => [d.field, d.constraint])).toEqual([
+      ['commands[1].key', 'isLength'],
+      ['commands[1].requestId', 'min'],
+    ]);
+    expect(await cluster.read(`${tag}-ok`, leader)).toMatchObject({ value: null });
+  });
+
+  it('LedgerClient sends the commands its callers queue together as batches, and each caller gets its own answer', async () => {
+    const nats = await NatsConnectionService.connect({
+      url: natsUrl(),
+      name: 'raft-batch-spec',
+      subjects: subjectsFor(cluster.prefix),
+      credsFile: testCredsFile(),
+    });
+    const seen: string[] = [];
+    const spy = cluster.nc.subscribe(`${cluster.prefix}.consensus.>`, {
+      callback: (_e, m) => seen.push(m.subject),
+    });
+    try {
+      const ledger = new LedgerClient(new NatsClient(nats), 8000);
+      const tag = `client-${Date.now()}`;
+      // Two rounds of 40 concurrent compare-and-sets on 20 keys: in each round exactly one per key applies.
+      for (const round of [1, 2]) {
+        const outcomes = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            ledger.compareAndSet(`${tag}-${i % 20}`, round === 1 ? undefined : 'r1', `r${round}`),
+          ),
+        );
+        for (let k = 0; k < 20; k++) {
+          const mine = [outcomes[k], outcomes[k + 20]];
+          expect(mine.filter((o) => o!.applied)).toHaveLength(1);
+          expect(mine.map((o) => o!.value)).toEqual([`r${round}`, `r${round}`]);
+        }
+      }
+      await cluster.nc.flush();
+      expect(seen.filter((s) => s.endsWith('.propose.batch')).length).toBeGreaterThanOrEqual(2);
+      expect(seen.filter((s) => s.endsWith('.propose'))).toHaveLength(0);
+    } finally {
+      spy.unsubscribe();
+      await nats.drain();
+    }
   });
 
   it('publishes one consensusReached event for every commit of concurrent clients (batched, none lost)', async () => {

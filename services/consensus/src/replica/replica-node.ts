@@ -133,6 +133,8 @@ export class ReplicaNode {
   private timer?: NodeJS.Timeout;
   private readonly inbox: Array<() => void> = [];
   private draining = false;
+  /** Inside {@link together}: work is queued but the loop waits for the caller to finish queueing. */
+  private holding = 0;
   private stopped = false;
   private readonly writes = new Map<string, PendingWrite[]>();
   /** The same waiters by the log index their proposal took, to fail one whose entry was overwritten. */
@@ -395,10 +397,23 @@ export class ReplicaNode {
     }).then((index) => ({ value: this.ledger.get(key), index }));
   }
 
+  /**
+   * Runs `queue` (proposals of one batch request) with the loop held, so everything it enqueues is stepped in
+   * one pass and shares one Ready; an idle loop would otherwise start a Ready on the first proposal alone.
+   */
+  together<T>(queue: () => T): T {
+    this.holding++;
+    try {
+      return queue();
+    } finally {
+      if (--this.holding === 0 && !this.draining && this.inbox.length > 0 && !this.stopped) void this.drain();
+    }
+  }
+
   private enqueue(work: () => void): void {
     if (this.stopped) return;
     this.inbox.push(work);
-    if (!this.draining) void this.drain();
+    if (!this.draining && this.holding === 0) void this.drain();
   }
 
   private async drain(): Promise<void> {
