@@ -87,6 +87,16 @@ export class LedgerClient {
     }
   }
 
+  /** Writes `value` under `key` through consensus; null when no consensus replica runs. */
+  async put(key: string, value: string): Promise<{ index: number } | null> {
+    try {
+      return { index: (await this.propose(this.command({ op: 'put', key, value }))).index };
+    } catch (err) {
+      if (err instanceof NoRespondersError) return null;
+      throw err;
+    }
+  }
+
   /**
    * With the other commands of this turn of the event loop (one request), to the last known leader first (one
    * hop less than through a follower, which would forward it); if that replica is gone or fails, through the
