@@ -46,6 +46,8 @@ export class LedgerClient {
   private leader?: string;
   /** Request ids sent and not answered yet: many callers share this client, so many are in flight at once. */
   private readonly outstanding = new Set<number>();
+  /** No request id below this one is unanswered. */
+  private floor = 1;
   /** Commands of this turn of the event loop, sent together once it ends. */
   private queued: Queued[] = [];
 
@@ -53,9 +55,10 @@ export class LedgerClient {
   private command(fields: Omit<LedgerCommand, 'clientId' | 'requestId' | 'firstOutstanding'>): LedgerCommand {
     const requestId = ++this.requestId;
     this.outstanding.add(requestId);
-    // Ids are added in increasing order and a Set keeps insertion order: the first one left is the lowest.
-    const first = this.outstanding.values().next().value as number;
-    return { ...fields, clientId: this.clientId, requestId, firstOutstanding: first };
+    // The lowest unanswered id: moved up past the answered ones (amortised O(1); reading a Set's first value
+    // skips its deleted head one entry at a time).
+    while (this.floor < requestId && !this.outstanding.has(this.floor)) this.floor++;
+    return { ...fields, clientId: this.clientId, requestId, firstOutstanding: this.floor };
   }
 
   constructor(
