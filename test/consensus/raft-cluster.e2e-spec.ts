@@ -256,6 +256,59 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
     expectOneLeaderPerTerm(cluster);
   });
 
+  it('answers every LedgerClient caller when the leader is killed with -9 mid-run, each batched step applied once', async () => {
+    const before = await cluster.leaderNow();
+    const oldLeader = before.leader;
+    const successor = cluster.nextLeader(before.term);
+    const nats = await NatsConnectionService.connect({
+      url: natsUrl(),
+      name: 'raft-batch-kill-spec',
+      subjects: subjectsFor(cluster.prefix),
+      credsFile: testCredsFile(),
+    });
+    try {
+      const ledger = new LedgerClient(new NatsClient(nats), 15_000);
+      const tag = `batchkill-${Date.now()}`;
+      const callers = 16;
+      const steps = 25;
+      let acks = 0;
+      let killed = false;
+      // Each caller walks its own key 0 → 1 → … → steps by compare-and-set, one step at a time; the callers
+      // share the client, so their steps travel in batches. Every step must be answered (a batch the leader
+      // died with is sent again through the service subject) and applied: a step applied twice (a retry not
+      // answered from the session) would come back applied: false, its value already moved on. Whether the
+      // kill lands between a commit and its answer is up to timing; the batch spec above checks that case.
+      const outcomes = await Promise.all(
+        Array.from({ length: callers }, async (_, c) => {
+          const results: boolean[] = [];
+          for (let n = 1; n <= steps; n++) {
+            const out = await ledger.compareAndSet(
+              `${tag}-${c}`,
+              n === 1 ? undefined : String(n - 1),
+              String(n),
+            );
+            results.push(out?.applied === true && out.value === String(n));
+            if (++acks === 120 && !killed) {
+              killed = true;
+              void cluster.kill(oldLeader);
+            }
+          }
+          return results;
+        }),
+      );
+      expect(killed).toBe(true);
+      expect((await successor).replica).not.toBe(oldLeader);
+      expect(outcomes.flat().filter((ok) => !ok)).toEqual([]);
+      const survivor = cluster.ids.find((id) => id !== oldLeader)!;
+      for (let c = 0; c < callers; c++)
+        expect(await cluster.read(`${tag}-${c}`, survivor)).toMatchObject({ value: String(steps) });
+    } finally {
+      await nats.drain();
+      await cluster.start(oldLeader);
+    }
+    expectOneLeaderPerTerm(cluster);
+  });
+
   it('an isolated leader cannot commit and says so; the majority elects another and keeps going; all converge after healing', async () => {
     const { leader, term } = await cluster.leaderNow();
     const isolated = leader;

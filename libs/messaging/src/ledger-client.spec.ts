@@ -9,11 +9,11 @@ const subjects = subjectsFor('unit');
 /** Stands in for the NATS client: answers each subject with a scripted function and records what was sent. */
 class FakeNatsClient {
   readonly subjects = subjects;
-  readonly sent: { subject: string; body: LedgerCommand & { commands?: LedgerCommand[] } }[] = [];
+  readonly sent: { subject: string; body: LedgerCommand & { commands?: LedgerCommand[] }; timeoutMs?: number }[] = [];
   maxPayloadBytes?: number;
   constructor(private readonly answer: (subject: string, body: LedgerCommand & { commands?: LedgerCommand[] }) => unknown) {}
-  async request<T>(subject: string, body: unknown, _options: RequestOptions): Promise<T> {
-    this.sent.push({ subject, body: body as LedgerCommand });
+  async request<T>(subject: string, body: unknown, options: RequestOptions): Promise<T> {
+    this.sent.push({ subject, body: body as LedgerCommand, timeoutMs: options.timeoutMs });
     const out = this.answer(subject, body as LedgerCommand);
     if (out instanceof Error) throw out;
     return (await out) as T;
@@ -63,6 +63,23 @@ describe('LedgerClient', () => {
     expect(toGone.subject).toBe(subjects.replica('r1', 'propose'));
     expect(retry.subject).toBe(subjects.request('consensus', 'propose'));
     expect(retry.body).toMatchObject({ clientId: toGone.body.clientId, requestId: toGone.body.requestId });
+  });
+
+  it('gives the remembered leader half the time, so a request it died with still has time on the service subject', async () => {
+    let calls = 0;
+    const fake = new FakeNatsClient((subject) => {
+      calls++;
+      if (calls === 1) return committed('r1');
+      return subject === subjects.replica('r1', 'propose') ? new RequestTimeoutError(subject, 500) : committed('r2');
+    });
+    const ledger = await ledgerWith(fake);
+    await ledger.compareAndSet('a', undefined, '1');
+    expect(await ledger.compareAndSet('b', undefined, '2')).toMatchObject({ applied: true });
+    const [, toLeader, retry] = fake.sent;
+    expect([toLeader.subject, toLeader.timeoutMs]).toEqual([subjects.replica('r1', 'propose'), 500]);
+    expect(retry.subject).toBe(subjects.request('consensus', 'propose'));
+    expect(retry.timeoutMs).toBeGreaterThanOrEqual(400);
+    expect(retry.body).toEqual(toLeader.body);
   });
 
   it('tells every command the lowest request id still unanswered (firstOutstanding)', async () => {

@@ -194,13 +194,17 @@ export class LedgerClient {
     return this.viaLeader<LedgerProposeReply>('propose', command, (r) => r.leader);
   }
 
-  /** To the remembered leader's own subject first; if that fails, through the service subject to any replica. */
+  /**
+   * To the remembered leader's own subject first; if that fails, through the service subject to any replica.
+   * The first try gets half the time: a request the leader took and died with is never answered, and waiting
+   * it out left no time to try again (a leader killed under load failed its in-flight callers).
+   */
   private async viaLeader<T>(action: 'propose' | 'propose.batch', body: unknown, leaderOf: (reply: T) => unknown): Promise<T> {
     const started = Date.now();
     const leader = this.leader;
     if (leader !== undefined) {
       try {
-        const reply = await this.request<T>(this.client.subjects.replica(leader, action), body, this.timeoutMs);
+        const reply = await this.request<T>(this.client.subjects.replica(leader, action), body, Math.ceil(this.timeoutMs / 2));
         this.leader = knownLeader(leaderOf(reply)) ?? leader;
         return reply;
       } catch {
