@@ -166,6 +166,46 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
     expect(await cluster.read(`${tag}-ok`, leader)).toMatchObject({ value: null });
   });
 
+  it('answers {resend: true} for the commands whose answers do not fit one message, and LedgerClient resends them alone', async () => {
+    const { leader } = await cluster.leaderNow();
+    const tag = `big-${Date.now()}`;
+    const big = 'x'.repeat(200 * 1024);
+    // Small compare-and-sets that fail on keys holding 200 KiB each: each answer carries the value, so the
+    // answers of the batch together pass max_payload although the request is small.
+    const count = Math.ceil(cluster.nc.info!.max_payload / big.length) + 1;
+    for (let i = 0; i < count; i++)
+      await cluster.propose({ op: 'put', key: `${tag}-${i}`, value: big }, leader);
+    const commands = Array.from({ length: count }, (_, i) => ({
+      op: 'cas',
+      key: `${tag}-${i}`,
+      expected: 'nope',
+      value: 'y',
+    }));
+    const reply = await requestJson<LedgerBatchReply>(cluster.nc, cluster.subject(leader, 'propose.batch'), {
+      commands,
+    });
+    const resend = reply.results.filter((r) => 'resend' in r);
+    expect(resend.length).toBeGreaterThan(0);
+    expect(reply.results.slice(0, count - resend.length)).toEqual(
+      Array.from({ length: count - resend.length }, () =>
+        expect.objectContaining({ result: { applied: false, value: big } }),
+      ),
+    );
+    const nats = await NatsConnectionService.connect({
+      url: natsUrl(),
+      name: 'raft-resend-spec',
+      subjects: subjectsFor(cluster.prefix),
+      credsFile: testCredsFile(),
+    });
+    try {
+      const ledger = new LedgerClient(new NatsClient(nats), 8000);
+      const outcomes = await Promise.all(commands.map((c) => ledger.compareAndSet(c.key, 'nope', 'y')));
+      expect(outcomes.map((o) => [o!.applied, o!.value === big])).toEqual(commands.map(() => [false, true]));
+    } finally {
+      await nats.drain();
+    }
+  });
+
   it('LedgerClient sends the commands its callers queue together as batches, and each caller gets its own answer', async () => {
     const nats = await NatsConnectionService.connect({
       url: natsUrl(),
