@@ -41,12 +41,55 @@ function batchViaDto(body: unknown): Outcome {
 
 // Strings at and around every limit, counted as validator.js counts (a surrogate pair or a character with a
 // variation selector is one), in both units.
-const KEY_EDGE = ['', 'k', 'x'.repeat(1024), 'x'.repeat(1025), '😀'.repeat(512), '😀'.repeat(513), '😀'.repeat(1024), 'a\uFE0F'.repeat(700), '\uFE0F', '\uD800', '\uDC00\uD800'];
-const ID_EDGE = ['', 'c', 'x'.repeat(200), 'x'.repeat(201), '😀'.repeat(200), '😀'.repeat(201), 'é'.repeat(150)];
-const VALUE_EDGE = ['', 'v', 'x'.repeat(MAX_LEDGER_VALUE_LENGTH), 'x'.repeat(MAX_LEDGER_VALUE_LENGTH + 1), '😀'.repeat(MAX_LEDGER_VALUE_LENGTH / 2 + 1), '😀'.repeat(MAX_LEDGER_VALUE_LENGTH)];
-const NUMBER_EDGE = [0, -0, 1, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 53 + 2, 1e300, -1e300, 5e-324];
+const KEY_EDGE = [
+  '',
+  'k',
+  'x'.repeat(1024),
+  'x'.repeat(1025),
+  '😀'.repeat(512),
+  '😀'.repeat(513),
+  '😀'.repeat(1024),
+  'a\uFE0F'.repeat(700),
+  '\uFE0F',
+  '\uD800',
+  '\uDC00\uD800',
+];
+const ID_EDGE = [
+  '',
+  'c',
+  'x'.repeat(200),
+  'x'.repeat(201),
+  '😀'.repeat(200),
+  '😀'.repeat(201),
+  'é'.repeat(150),
+];
+const VALUE_EDGE = [
+  '',
+  'v',
+  'x'.repeat(MAX_LEDGER_VALUE_LENGTH),
+  'x'.repeat(MAX_LEDGER_VALUE_LENGTH + 1),
+  '😀'.repeat(MAX_LEDGER_VALUE_LENGTH / 2 + 1),
+  '😀'.repeat(MAX_LEDGER_VALUE_LENGTH),
+];
+const NUMBER_EDGE = [
+  0,
+  -0,
+  1,
+  -1,
+  1.5,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 1,
+  2 ** 53 + 2,
+  1e300,
+  -1e300,
+  5e-324,
+];
 
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 10 }));
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.string({ unit: 'grapheme', maxLength: 10 }),
+);
 const odd = fc.oneof(
   fc.constant(null),
   fc.boolean(),
@@ -60,18 +103,23 @@ const odd = fc.oneof(
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 3 });
 
 /** Commands a client would send: every rule kept. */
-const validCommand = fc.record(
-  {
-    op: fc.constantFrom('put', 'cas', 'delete'),
-    key: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.constantFrom('k', 'x'.repeat(1024), '😀'.repeat(1024))),
-    value: fc.oneof(text, fc.constantFrom(...VALUE_EDGE.slice(0, 3))),
-    expected: text,
-    clientId: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.constant('x'.repeat(200))),
-    requestId: fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER)),
-    firstOutstanding: fc.nat(),
-  },
-  { requiredKeys: ['op', 'key'] },
-).map((c) => (c.op === 'put' && c.value === undefined ? { ...c, value: '' } : c));
+const validCommand = fc
+  .record(
+    {
+      op: fc.constantFrom('put', 'cas', 'delete'),
+      key: fc.oneof(
+        fc.string({ minLength: 1, maxLength: 60 }),
+        fc.constantFrom('k', 'x'.repeat(1024), '😀'.repeat(1024)),
+      ),
+      value: fc.oneof(text, fc.constantFrom(...VALUE_EDGE.slice(0, 3))),
+      expected: text,
+      clientId: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.constant('x'.repeat(200))),
+      requestId: fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER)),
+      firstOutstanding: fc.nat(),
+    },
+    { requiredKeys: ['op', 'key'] },
+  )
+  .map((c) => (c.op === 'put' && c.value === undefined ? { ...c, value: '' } : c));
 
 /** Every field may be missing, odd, at an edge, or right; unknown keys (index-like ones too) may come along. */
 const anyCommand = fc
@@ -83,7 +131,14 @@ const anyCommand = fc
     clientId: maybe(fc.oneof(fc.constantFrom(...ID_EDGE), text, odd)),
     requestId: maybe(fc.oneof(fc.nat(), odd)),
     firstOutstanding: maybe(fc.oneof(fc.nat(), odd)),
-    extra: fc.dictionary(fc.oneof(fc.constantFrom('7', '0', 'extra', 'Key', 'values'), fc.string({ minLength: 1, maxLength: 8 })), odd, { maxKeys: 2 }),
+    extra: fc.dictionary(
+      fc.oneof(
+        fc.constantFrom('7', '0', 'extra', 'Key', 'values'),
+        fc.string({ minLength: 1, maxLength: 8 }),
+      ),
+      odd,
+      { maxKeys: 2 },
+    ),
   })
   .map(({ extra, ...fields }) => {
     const body: Record<string, unknown> = {};
@@ -124,7 +179,16 @@ describe('checkLedgerCommand: the plain check of ossa.consensus.propose, held to
     const nested = { op: 'put', key: 'k', value: 'v', extra: {} as Record<string, unknown> };
     let at = nested.extra;
     for (let i = 0; i < 40; i++) at = at.deeper = {};
-    const bodies: unknown[] = [null, 5, 'x', [], [{ op: 'put' }], nested, JSON.parse('{"__proto__": {"op": "put"}, "key": "k"}'), Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`f${i}`, 1]))];
+    const bodies: unknown[] = [
+      null,
+      5,
+      'x',
+      [],
+      [{ op: 'put' }],
+      nested,
+      JSON.parse('{"__proto__": {"op": "put"}, "key": "k"}'),
+      Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`f${i}`, 1])),
+    ];
     for (const body of bodies) {
       const mine = outcome(() => checkLedgerCommand(body));
       expect(mine).toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -144,18 +208,35 @@ describe('checkLedgerCommand: the plain check of ossa.consensus.propose, held to
   });
 
   it('leaves out optional fields sent as null, so a null clientId is no shared session', () => {
-    expect(checkLedgerCommand({ op: 'cas', key: 'k', value: 'v', expected: null, clientId: null, requestId: null, firstOutstanding: null })).toEqual({ op: 'cas', key: 'k', value: 'v' });
+    expect(
+      checkLedgerCommand({
+        op: 'cas',
+        key: 'k',
+        value: 'v',
+        expected: null,
+        clientId: null,
+        requestId: null,
+        firstOutstanding: null,
+      }),
+    ).toEqual({ op: 'cas', key: 'k', value: 'v' });
   });
 });
 
 describe('checkLedgerBatch: the plain check of ossa.consensus.propose.batch, held to LedgerBatchDto', () => {
-  const item = fc.oneof({ weight: 4, arbitrary: anyCommand }, { weight: 4, arbitrary: validCommand }, { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.integer(), text) });
+  const item = fc.oneof(
+    { weight: 4, arbitrary: anyCommand },
+    { weight: 4, arbitrary: validCommand },
+    { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.integer(), text) },
+  );
   const anyBatch = fc
     .record({
       commands: maybe(fc.oneof({ weight: 6, arbitrary: fc.array(item, { maxLength: 6 }) }, odd, anyCommand)),
       extra: fc.dictionary(fc.constantFrom('7', 'extra', 'command'), odd, { maxKeys: 1 }),
     })
-    .map(({ commands, extra }) => JSON.parse(JSON.stringify(commands === undefined ? extra : { ...extra, commands })) as unknown);
+    .map(
+      ({ commands, extra }) =>
+        JSON.parse(JSON.stringify(commands === undefined ? extra : { ...extra, commands })) as unknown,
+    );
 
   it('gives the same outcome and details as the DTO on generated batches', () => {
     let accepted = 0;
@@ -178,15 +259,21 @@ describe('checkLedgerBatch: the plain check of ossa.consensus.propose.batch, hel
       }),
       { numRuns: 200 },
     );
-    const full = { commands: Array.from({ length: MAX_LEDGER_BATCH }, (_, i) => ({ op: 'put', key: `k${i}`, value: 'v' })) };
+    const full = {
+      commands: Array.from({ length: MAX_LEDGER_BATCH }, (_, i) => ({ op: 'put', key: `k${i}`, value: 'v' })),
+    };
     expect(checkLedgerBatch(full)).toHaveLength(MAX_LEDGER_BATCH);
     const over = { commands: [...full.commands, { op: 'delete', key: 'k' }] };
     expect(outcome(() => checkLedgerBatch(over))).toEqual(batchViaDto(over));
-    expect(outcome(() => checkLedgerBatch(over))).toMatchObject({ details: [{ field: 'commands', constraint: 'arrayMaxSize' }] });
+    expect(outcome(() => checkLedgerBatch(over))).toMatchObject({
+      details: [{ field: 'commands', constraint: 'arrayMaxSize' }],
+    });
   });
 
   it('refuses a list where a command belongs, which the DTO would walk into', () => {
-    expect(outcome(() => checkLedgerBatch({ commands: [[], { op: 'put', key: 'k', value: 'v' }] }))).toMatchObject({
+    expect(
+      outcome(() => checkLedgerBatch({ commands: [[], { op: 'put', key: 'k', value: 'v' }] })),
+    ).toMatchObject({
       code: 'VALIDATION_FAILED',
       details: [{ field: 'commands[0]', constraint: 'nestedValidation' }],
     });

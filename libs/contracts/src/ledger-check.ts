@@ -12,7 +12,15 @@ import {
   MAX_LEDGER_VALUE_LENGTH,
 } from './dto/ledger.dto';
 
-const FIELDS: ReadonlySet<string> = new Set(['op', 'key', 'value', 'expected', 'clientId', 'requestId', 'firstOutstanding']);
+const FIELDS: ReadonlySet<string> = new Set([
+  'op',
+  'key',
+  'value',
+  'expected',
+  'clientId',
+  'requestId',
+  'firstOutstanding',
+]);
 
 /**
  * A string's length as the DTO's `@Length` / `@MaxLength` count it (validator.js): a surrogate pair, or a
@@ -40,7 +48,14 @@ function lengthMessage(field: string, value: unknown, min: number, max: number):
 }
 
 /** `@IsString() @Length(min, max)`. */
-function checkText(out: ErrorDetail[], path: string, name: string, value: unknown, min: number, max: number): void {
+function checkText(
+  out: ErrorDetail[],
+  path: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+): void {
   const isText = typeof value === 'string';
   if (!isText || !withinLength(value, min, max))
     out.push({ field: path, constraint: 'isLength', message: lengthMessage(name, value, min, max) });
@@ -48,10 +63,20 @@ function checkText(out: ErrorDetail[], path: string, name: string, value: unknow
 }
 
 /** `@IsString(message) @MaxLength(max)`. */
-function checkLongText(out: ErrorDetail[], path: string, name: string, value: unknown, notText: string): void {
+function checkLongText(
+  out: ErrorDetail[],
+  path: string,
+  name: string,
+  value: unknown,
+  notText: string,
+): void {
   const isText = typeof value === 'string';
   if (!isText || !withinLength(value, 0, MAX_LEDGER_VALUE_LENGTH))
-    out.push({ field: path, constraint: 'maxLength', message: `${name} must be shorter than or equal to ${MAX_LEDGER_VALUE_LENGTH} characters` });
+    out.push({
+      field: path,
+      constraint: 'maxLength',
+      message: `${name} must be shorter than or equal to ${MAX_LEDGER_VALUE_LENGTH} characters`,
+    });
   if (!isText) out.push({ field: path, constraint: 'isString', message: notText });
 }
 
@@ -59,9 +84,15 @@ function checkLongText(out: ErrorDetail[], path: string, name: string, value: un
 function checkCount(out: ErrorDetail[], path: string, name: string, value: unknown): void {
   const isNumber = typeof value === 'number';
   if (!isNumber || !(value <= Number.MAX_SAFE_INTEGER))
-    out.push({ field: path, constraint: 'max', message: `${name} must not be greater than ${Number.MAX_SAFE_INTEGER}` });
-  if (!isNumber || !(value >= 0)) out.push({ field: path, constraint: 'min', message: `${name} must not be less than 0` });
-  if (!isNumber || !Number.isInteger(value)) out.push({ field: path, constraint: 'isInt', message: `${name} must be an integer number` });
+    out.push({
+      field: path,
+      constraint: 'max',
+      message: `${name} must not be greater than ${Number.MAX_SAFE_INTEGER}`,
+    });
+  if (!isNumber || !(value >= 0))
+    out.push({ field: path, constraint: 'min', message: `${name} must not be less than 0` });
+  if (!isNumber || !Number.isInteger(value))
+    out.push({ field: path, constraint: 'isInt', message: `${name} must be an integer number` });
 }
 
 /** Field names as the DTO path names them: `key`, `commands[3].key`, an index-like key as `[7]`. */
@@ -76,19 +107,32 @@ const absent = (value: unknown) => value === undefined || value === null;
  * The rules of {@link LedgerCommandDto} on one plain object, appending a detail per broken rule to `out`;
  * returns the command (only its own fields; an optional field sent as null is left out) when none broke.
  */
-function collectCommand(plain: Record<string, unknown>, parent: string, out: ErrorDetail[]): LedgerCommand | undefined {
+function collectCommand(
+  plain: Record<string, unknown>,
+  parent: string,
+  out: ErrorDetail[],
+): LedgerCommand | undefined {
   const before = out.length;
   for (const name of Object.keys(plain))
-    if (!FIELDS.has(name)) out.push({ field: fieldPath(parent, name), constraint: 'whitelistValidation', message: `${name} should not exist` });
+    if (!FIELDS.has(name))
+      out.push({
+        field: fieldPath(parent, name),
+        constraint: 'whitelistValidation',
+        message: `${name} should not exist`,
+      });
   const { op, key, value, expected, clientId, requestId, firstOutstanding } = plain;
   const at = (name: string) => (parent ? `${parent}.${name}` : name);
-  if (!(LEDGER_OPS as readonly unknown[]).includes(op)) out.push({ field: at('op'), constraint: 'isIn', message: 'op must be one of put, cas, delete' });
+  if (!(LEDGER_OPS as readonly unknown[]).includes(op))
+    out.push({ field: at('op'), constraint: 'isIn', message: 'op must be one of put, cas, delete' });
   checkText(out, at('key'), 'key', key, 1, MAX_LEDGER_KEY_LENGTH);
-  if (op === 'put' || value !== undefined) checkLongText(out, at('value'), 'value', value, 'value must be a string (required for put)');
-  if (!absent(expected)) checkLongText(out, at('expected'), 'expected', expected, 'expected must be a string');
+  if (op === 'put' || value !== undefined)
+    checkLongText(out, at('value'), 'value', value, 'value must be a string (required for put)');
+  if (!absent(expected))
+    checkLongText(out, at('expected'), 'expected', expected, 'expected must be a string');
   if (!absent(clientId)) checkText(out, at('clientId'), 'clientId', clientId, 1, MAX_LEDGER_CLIENT_ID_LENGTH);
   if (!absent(requestId)) checkCount(out, at('requestId'), 'requestId', requestId);
-  if (!absent(firstOutstanding)) checkCount(out, at('firstOutstanding'), 'firstOutstanding', firstOutstanding);
+  if (!absent(firstOutstanding))
+    checkCount(out, at('firstOutstanding'), 'firstOutstanding', firstOutstanding);
   if (out.length > before) return undefined;
   const command: LedgerCommand = { op: op as LedgerCommand['op'], key: key as string };
   if (value !== undefined) command.value = value as string;
@@ -112,7 +156,9 @@ function mayBreakShape(plain: Record<string, unknown>, fields: ReadonlySet<strin
 
 function requireObject(plain: unknown): Record<string, unknown> {
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain))
-    throw validationFailed([{ field: '(body)', constraint: 'object', message: 'body must be a JSON object' }]);
+    throw validationFailed([
+      { field: '(body)', constraint: 'object', message: 'body must be a JSON object' },
+    ]);
   return plain as Record<string, unknown>;
 }
 
@@ -134,11 +180,17 @@ const NOT_OBJECTS = 'each value in nested property commands must be either objec
 
 /** Whether `checkJsonShape` could refuse a batch body: unknown keys, a list past its limit, nesting in a command. */
 function batchMayBreakShape(body: Record<string, unknown>, commands: unknown): boolean {
-  for (const name in body) if (Object.prototype.hasOwnProperty.call(body, name) && !BATCH_FIELDS.has(name)) return true;
+  for (const name in body)
+    if (Object.prototype.hasOwnProperty.call(body, name) && !BATCH_FIELDS.has(name)) return true;
   if (!Array.isArray(commands)) return typeof commands === 'object' && commands !== null;
   if (commands.length > MAX_LEDGER_BATCH) return true;
   for (const item of commands)
-    if (typeof item === 'object' && item !== null && (Array.isArray(item) || mayBreakShape(item as Record<string, unknown>, FIELDS))) return true;
+    if (
+      typeof item === 'object' &&
+      item !== null &&
+      (Array.isArray(item) || mayBreakShape(item as Record<string, unknown>, FIELDS))
+    )
+      return true;
   return false;
 }
 
@@ -154,26 +206,54 @@ export function checkLedgerBatch(plain: unknown): LedgerCommand[] {
   const { commands } = body;
   if (batchMayBreakShape(body, commands)) checkJsonShape(body);
   if (Array.isArray(commands) && commands.length > MAX_LEDGER_BATCH)
-    throw validationFailed([{ field: 'commands', constraint: 'arrayMaxSize', message: `commands must contain no more than ${MAX_LEDGER_BATCH} elements (${commands.length} given)` }]);
+    throw validationFailed([
+      {
+        field: 'commands',
+        constraint: 'arrayMaxSize',
+        message: `commands must contain no more than ${MAX_LEDGER_BATCH} elements (${commands.length} given)`,
+      },
+    ]);
   const details: ErrorDetail[] = [];
   for (const name of Object.keys(body))
-    if (!BATCH_FIELDS.has(name)) details.push({ field: fieldPath('', name), constraint: 'whitelistValidation', message: `${name} should not exist` });
+    if (!BATCH_FIELDS.has(name))
+      details.push({
+        field: fieldPath('', name),
+        constraint: 'whitelistValidation',
+        message: `${name} should not exist`,
+      });
   const out: LedgerCommand[] = [];
   if (!Array.isArray(commands)) {
     details.push(
-      { field: 'commands', constraint: 'arrayMaxSize', message: `commands must contain no more than ${MAX_LEDGER_BATCH} elements` },
+      {
+        field: 'commands',
+        constraint: 'arrayMaxSize',
+        message: `commands must contain no more than ${MAX_LEDGER_BATCH} elements`,
+      },
       { field: 'commands', constraint: 'arrayMinSize', message: 'commands must contain at least 1 elements' },
       { field: 'commands', constraint: 'isArray', message: 'commands must be an array' },
     );
     // As the DTO does: a lone object is checked as one command (`commands.key`), anything else is not an object.
-    if (typeof commands === 'object' && commands !== null) collectCommand(commands as Record<string, unknown>, 'commands', details);
-    else if (commands !== undefined) details.push({ field: 'commands', constraint: 'nestedValidation', message: NOT_OBJECTS });
+    if (typeof commands === 'object' && commands !== null)
+      collectCommand(commands as Record<string, unknown>, 'commands', details);
+    else if (commands !== undefined)
+      details.push({ field: 'commands', constraint: 'nestedValidation', message: NOT_OBJECTS });
   } else {
-    if (commands.length === 0) details.push({ field: 'commands', constraint: 'arrayMinSize', message: 'commands must contain at least 1 elements' });
+    if (commands.length === 0)
+      details.push({
+        field: 'commands',
+        constraint: 'arrayMinSize',
+        message: 'commands must contain at least 1 elements',
+      });
     commands.forEach((item: unknown, i) => {
       const path = `commands[${i}]`;
-      if (Array.isArray(item)) details.push({ field: path, constraint: 'nestedValidation', message: 'each value in commands must be a command object, not a list' });
-      else if (typeof item !== 'object' || item === null) details.push({ field: path, constraint: 'nestedValidation', message: NOT_OBJECTS });
+      if (Array.isArray(item))
+        details.push({
+          field: path,
+          constraint: 'nestedValidation',
+          message: 'each value in commands must be a command object, not a list',
+        });
+      else if (typeof item !== 'object' || item === null)
+        details.push({ field: path, constraint: 'nestedValidation', message: NOT_OBJECTS });
       else {
         const command = collectCommand(item as Record<string, unknown>, path, details);
         if (command) out.push(command);
