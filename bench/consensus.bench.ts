@@ -2,15 +2,23 @@
 // replicas as OS processes, driven on the leader, with the embedded file log and the MongoDB log; and, in the
 // same run, a three-member etcd 3.4 on loopback driven on its leader through gRPC by etcd's own benchmark tool
 // (the fair figures the ratios use) and through its JSON gateway. Same client counts for every system.
+// Our clusters are driven two ways: `request`, one command per NATS request (as etcd's tool sends one put per
+// RPC), and `ledger-client`, the services' LedgerClient shared by the concurrent callers, which sends the
+// commands queued in one turn of its event loop as one batch request.
 // Writes bench/results/consensus.json. etcd must be installed (apt-get install -y etcd-server etcd-client).
 //   BENCH_ROUNDS=3  BENCH_CLIENTS=1,64  BENCH_SINGLE=500 (proposals at one client)  BENCH_MANY=5000 (at more clients)
+//   BENCH_OSSA_DRIVERS=request,ledger-client  how our clusters are driven (both by default)
+//   BENCH_BASELINE=DIR  also a file-log cluster run from another build's dist/ (e.g. main's), driven per request,
+//                       taking turns with the others: before and after in one run (build "baseline")
 //   BENCH_CPU_PROF=DIR  instead: file log only, replicas under `node --cpu-prof`, one cluster per client count,
-//                       then self time by function and phase (bench/results/consensus-profile.json).
+//                       then self time by function and phase (bench/results/consensus-profile.json); driven by
+//                       BENCH_PROFILE_DRIVER (request or ledger-client; default ledger-client).
 import { mkdirSync, readdirSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { connect, type NatsConnection } from 'nats';
+import { LedgerClient, NatsClient, NatsConnectionService } from '@ossa/messaging';
 import { deleteStreams, spawnService, startTestServers, subjectsFor, type ChildService } from '@ossa/testing';
 import { drive, killOnExit, type Measured } from './bench-support';
 import { printSummary, summarise, type ProfileSummary } from './cpuprofile-summary';
@@ -20,10 +28,16 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+type Driver = 'request' | 'ledger-client';
+
 interface Figures extends Measured {
   system: 'ossa' | 'etcd';
   /** ossa: the replica log (file, mongo); etcd: the client path (grpc, json-gateway). */
   log: string;
+  /** ossa: how it was driven (one command per request, or LedgerClient's batches); etcd: its own tool or fetch. */
+  driver?: Driver;
+  /** ossa: `current` (this checkout) or `baseline` (BENCH_BASELINE). */
+  build?: 'current' | 'baseline';
   clients: number;
   proposals: number;
 }
@@ -31,7 +45,10 @@ interface Figures extends Measured {
 interface OssaCluster {
   leader: string;
   pids: Map<string, number>;
+  /** One put per NATS request on the leader's own subject. */
   propose(i: number): Promise<void>;
+  /** One put through a LedgerClient shared by every concurrent caller (batches what one turn queues). */
+  ledgerPut(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,10 +68,12 @@ async function ossaCluster(
   natsUrl: string,
   log: 'file' | 'mongo',
   mongoUrl?: string,
+  dist?: string,
 ): Promise<OssaCluster> {
-  const prefix = `bench-${log}-${process.pid}-${Date.now() % 1e6}`;
+  const tag = dist ? `${log}-base` : log;
+  const prefix = `bench-${tag}-${process.pid}-${Date.now() % 1e6}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ossa-bench-'));
-  const dbPrefix = `bench_${process.pid}_${log}`;
+  const dbPrefix = `bench_${process.pid}_${tag.replace('-', '_')}`;
   const ids = ['r1', 'r2', 'r3'];
   const children: ChildService[] = ids.map((id) =>
     spawnService('services/consensus/src/main.js', {
@@ -68,10 +87,12 @@ async function ossaCluster(
       CONSENSUS_DATA_DIR: dataDir,
       MONGO_DB_PREFIX: dbPrefix,
       ...(log === 'mongo' && mongoUrl ? { MONGO_URL: mongoUrl } : { MONGO_URL: '' }),
-    }),
+    }, { dist }),
   );
   for (const c of children) killOnExit(c.process);
+  let ledgerConnection: NatsConnectionService | undefined;
   const stop = async () => {
+    await ledgerConnection?.drain().catch(() => undefined);
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => c.exited));
     rmSync(dataDir, { recursive: true, force: true });
@@ -107,6 +128,8 @@ async function ossaCluster(
       throw new Error(`no leader elected among the ${log}-log replicas within 60 s\n${tails.join('\n')}`);
     }
     const subject = `${prefix}.consensus.replica.${leader}.propose`;
+    ledgerConnection = await NatsConnectionService.connect({ url: natsUrl, name: `bench/${tag}`, subjects: subjectsFor(prefix) });
+    const ledger = new LedgerClient(new NatsClient(ledgerConnection), 10_000);
     return {
       leader,
       pids: new Map(ids.map((id, i) => [id, children[i].process.pid ?? -1])),
@@ -119,6 +142,9 @@ async function ossaCluster(
         const body = decoder.decode(reply.data);
         if (body.includes('"error"')) throw new Error(body);
       },
+      ledgerPut: async (i) => {
+        if (!(await ledger.put(`k${i % 1000}`, `v${i}`))) throw new Error('no consensus replica answered');
+      },
       stop,
     };
   } catch (err) {
@@ -127,8 +153,11 @@ async function ossaCluster(
   }
 }
 
+const label = (f: Pick<Figures, 'system' | 'log' | 'driver' | 'build'>) =>
+  f.system === 'etcd' ? f.log : `${f.log}${f.build === 'baseline' ? '@baseline' : ''}/${f.driver}`;
+
 const line = (f: Figures) =>
-  `${f.system.padEnd(5)} ${f.log.padEnd(13)} clients=${String(f.clients).padEnd(3)} ${String(f.perSecond).padStart(6)}/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${f.errors ? `  ${f.errors} failed (${f.firstError ?? 'see etcd output'})` : ''}\n`;
+  `${f.system.padEnd(5)} ${label(f).padEnd(27)} clients=${String(f.clients).padEnd(3)} ${String(f.perSecond).padStart(6)}/s  p50 ${f.p50Ms} ms  p99 ${f.p99Ms} ms${f.errors ? `  ${f.errors} failed (${f.firstError ?? 'see etcd output'})` : ''}\n`;
 
 function settings() {
   const clientCounts = (process.env.BENCH_CLIENTS ?? '1,64').split(',').map(Number);
@@ -138,14 +167,22 @@ function settings() {
   const many = Number(process.env.BENCH_MANY ?? 5000);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error('BENCH_ROUNDS: a positive integer');
-  return { rounds, plan: clientCounts.map((clients) => [clients, clients === 1 ? single : many] as const) };
+  const drivers = (process.env.BENCH_OSSA_DRIVERS ?? 'request,ledger-client').split(',') as Driver[];
+  if (drivers.some((d) => d !== 'request' && d !== 'ledger-client')) throw new Error('BENCH_OSSA_DRIVERS: request and/or ledger-client');
+  const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined;
+  return { rounds, drivers, baseline, plan: clientCounts.map((clients) => [clients, clients === 1 ? single : many] as const) };
 }
 
 interface Target {
   system: Figures['system'];
   log: string;
+  driver?: Driver;
+  build?: Figures['build'];
   run(clients: number, total: number): Promise<Measured>;
 }
+
+const sameTarget = (a: Omit<Target, 'run'>, b: Omit<Target, 'run'>) =>
+  a.system === b.system && a.log === b.log && a.driver === b.driver && a.build === b.build;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
@@ -156,7 +193,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
  */
 async function compare(): Promise<void> {
   assertEtcdInstalled(); // before anything starts: fail at once with what to install
-  const { plan, rounds } = settings();
+  const { plan, rounds, drivers, baseline } = settings();
   const servers = await startTestServers();
   const nc = await connect({ servers: servers.natsUrl });
   const perRound: (Figures & { round: number })[] = [];
@@ -168,10 +205,22 @@ async function compare(): Promise<void> {
         `the MongoDB log needs FerretDB (bash scripts/ferretdb.sh start): ${servers.mongoUnavailable}`,
       );
     const targets: Target[] = [];
+    if (baseline) {
+      const cluster = await ossaCluster(nc, servers.natsUrl, 'file', undefined, baseline);
+      stops.push(cluster.stop);
+      targets.push({ system: 'ossa', log: 'file', driver: 'request', build: 'baseline', run: (clients, total) => drive(clients, total, cluster.propose) });
+    }
     for (const log of ['file', 'mongo'] as const) {
       const cluster = await ossaCluster(nc, servers.natsUrl, log, servers.mongoUrl);
       stops.push(cluster.stop);
-      targets.push({ system: 'ossa', log, run: (clients, total) => drive(clients, total, cluster.propose) });
+      for (const driver of drivers)
+        targets.push({
+          system: 'ossa',
+          log,
+          driver,
+          build: 'current',
+          run: (clients, total) => drive(clients, total, driver === 'request' ? cluster.propose : cluster.ledgerPut),
+        });
     }
     const etcd = await startEtcd(ROOT);
     stops.push(etcd.stop);
@@ -190,6 +239,7 @@ async function compare(): Promise<void> {
             round,
             system: t.system,
             log: t.log,
+            ...(t.driver ? { driver: t.driver, build: t.build } : {}),
             clients,
             proposals: total,
             ...(await t.run(clients, total)),
@@ -207,10 +257,11 @@ async function compare(): Promise<void> {
 
   const results: Figures[] = [];
   for (const f of perRound.filter((x) => x.round === 1)) {
-    const same = perRound.filter((x) => x.system === f.system && x.log === f.log && x.clients === f.clients);
+    const same = perRound.filter((x) => sameTarget(x, f) && x.clients === f.clients);
     results.push({
       system: f.system,
       log: f.log,
+      ...(f.driver ? { driver: f.driver, build: f.build } : {}),
       clients: f.clients,
       proposals: f.proposals,
       perSecond: median(same.map((x) => x.perSecond)),
@@ -226,6 +277,8 @@ async function compare(): Promise<void> {
       const e = results.find((x) => x.system === 'etcd' && x.log === 'grpc' && x.clients === r.clients);
       return {
         log: r.log,
+        driver: r.driver,
+        build: r.build,
         clients: r.clients,
         throughputVsEtcd: e ? +(r.perSecond / e.perSecond).toFixed(2) : null,
         p50VsEtcd: e ? +(r.p50Ms / e.p50Ms).toFixed(2) : null,
@@ -260,10 +313,12 @@ async function compare(): Promise<void> {
 /** File log only; each client count on a fresh cluster whose replicas write a CPU profile when they stop. */
 async function profile(dir: string): Promise<void> {
   const { plan } = settings();
+  const driver: Driver = process.env.BENCH_PROFILE_DRIVER === 'request' ? 'request' : 'ledger-client';
   const servers = await startTestServers();
   const nc = await connect({ servers: servers.natsUrl });
   const summaries: {
     clients: number;
+    driver: Driver;
     replica: string;
     role: string;
     figures: Measured;
@@ -280,13 +335,14 @@ async function profile(dir: string): Promise<void> {
       let figures: Measured;
       const nowUs = () => Number(process.hrtime.bigint() / 1000n);
       let window = { fromUs: 0, toUs: 0 };
+      const op = driver === 'request' ? cluster.propose : cluster.ledgerPut;
       try {
-        await drive(8, 200, cluster.propose);
+        await drive(8, 200, op);
         window = { fromUs: nowUs(), toUs: 0 };
-        figures = await drive(clients, total, cluster.propose);
+        figures = await drive(clients, total, op);
         window.toUs = nowUs();
         process.stdout.write(
-          `profiled: file log, clients=${clients}: ${figures.perSecond}/s p50 ${figures.p50Ms} ms p99 ${figures.p99Ms} ms\n`,
+          `profiled: file log/${driver}, clients=${clients}: ${figures.perSecond}/s p50 ${figures.p50Ms} ms p99 ${figures.p99Ms} ms\n`,
         );
       } finally {
         await cluster.stop();
@@ -296,7 +352,7 @@ async function profile(dir: string): Promise<void> {
         if (!file) throw new Error(`replica ${id} (pid ${pid}) wrote no profile into ${profDir}`);
         const summary = summarise(path.join(profDir, file), window);
         const role = id === cluster.leader ? 'leader' : 'follower';
-        summaries.push({ clients, replica: id, role, figures, summary });
+        summaries.push({ clients, driver, replica: id, role, figures, summary });
         process.stdout.write(`\n== clients=${clients} ${role} ${id}\n`);
         printSummary(summary);
       }

@@ -42,9 +42,20 @@ export const STEPS: Record<string, string> = {
   'publish@event-publisher.js': 'consensusReached event (JetStream publish)',
   'execute@ValidationExecutor.js': 'proposal validation (class-validator)',
   'plainToInstance@ClassTransformer.js': 'proposal transform (class-transformer)',
+  'checkLedgerCommand@ledger-check.js': 'proposal checks (plain, libs/contracts)',
+  'checkLedgerBatch@ledger-check.js': 'proposal checks (plain, libs/contracts)',
+  'handleMessage@ossa-nats.transport.js': 'request handling (transport, NestJS pipeline, handler, reply)',
+  'proposeBatch@replica-host.js': 'batch proposal (replica host)',
+  'publishBatch@event-publisher.js': 'consensusReached events (batched publish)',
+  'decodeCommand@ledger.js': 'command decode (JSON)',
   'encodeMessage@wire.js': 'peer message encode (wire.ts)',
   'decodeMessage@wire.js': 'peer message decode (wire.ts)',
   'step@raft.js': 'Raft step',
+};
+
+/** Steps by the script a frame comes from: every sample with such a frame on its stack counts once. */
+export const SCRIPT_STEPS: Record<string, string> = {
+  '/node_modules/@nestjs/': 'under a NestJS frame (RPC pipeline and what it calls)',
 };
 
 /**
@@ -121,6 +132,7 @@ export function summarise(file: string, window?: { fromUs: number; toUs: number 
     for (let n: ProfileNode | undefined = byId.get(id); n; n = parentOf.get(n.id)) {
       const step = STEPS[`${n.callFrame.functionName}@${path.basename(n.callFrame.url)}`];
       if (step) onStack.add(step);
+      for (const [script, name] of Object.entries(SCRIPT_STEPS)) if (n.callFrame.url.includes(script)) onStack.add(name);
     }
     for (const step of onStack) stepUs.set(step, (stepUs.get(step) ?? 0) + us);
   }

@@ -1,11 +1,15 @@
 import mongoose from 'mongoose';
 import { databaseName } from '@ossa/persistence';
-import type { ErrorEnvelope, LedgerProposeReply } from '@ossa/contracts';
+import type { ErrorEnvelope, LedgerBatchReply, LedgerProposeReply } from '@ossa/contracts';
+import { LedgerClient, NatsClient, NatsConnectionService } from '@ossa/messaging';
 import {
   expectOneLeaderPerTerm,
   isErrorEnvelope,
   mongoUrlOrWarn,
+  natsUrl,
+  requestJson,
   subjectsFor,
+  testCredsFile,
   useCluster,
   type ConsensusCluster,
 } from '@ossa/testing';
@@ -103,6 +107,141 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
     expect(retry.result).toEqual(first.result);
   });
 
+  it('commits a batch through a follower or on the leader: each command its own outcome, in order, applied once', async () => {
+    const { leader } = await cluster.leaderNow();
+    const follower = cluster.ids.find((id) => id !== leader)!;
+    const tag = `batch-${Date.now()}`;
+    const session = { clientId: `${tag}-client`, firstOutstanding: 1 };
+    const commands = [
+      { op: 'put', key: `${tag}-a`, value: '1', requestId: 1, ...session },
+      { op: 'cas', key: `${tag}-a`, expected: '1', value: '2', requestId: 2, ...session },
+      { op: 'cas', key: `${tag}-a`, expected: '1', value: '3', requestId: 3, ...session },
+      { op: 'delete', key: `${tag}-b`, requestId: 4, ...session },
+      { op: 'put', key: `${tag}-c`, value: 'no session' },
+    ];
+    const viaFollower = await requestJson<LedgerBatchReply | ErrorEnvelope>(
+      cluster.nc,
+      cluster.subject(follower, 'propose.batch'),
+      { commands },
+      { timeoutMs: 8000 },
+    );
+    if (isErrorEnvelope(viaFollower)) throw new Error(JSON.stringify(viaFollower));
+    const replies = viaFollower.results as LedgerProposeReply[];
+    expect(replies.map((r) => r.result)).toEqual([
+      { applied: true, value: '1' },
+      { applied: true, value: '2' },
+      { applied: false, value: '2' },
+      { applied: true, value: null },
+      { applied: true, value: 'no session' },
+    ]);
+    // Proposed in request order: the log holds them in that order.
+    const indexes = replies.map((r) => r.index);
+    expect([...indexes].sort((a, b) => a - b)).toEqual(indexes);
+    expect(replies.every((r) => r.leader === leader)).toBe(true);
+    // The same batch again on the leader: the session commands come back with their first answers, not applied
+    // again (without sessions the first cas would now fail and the second would apply: the key holds "2").
+    const again = await requestJson<LedgerBatchReply>(cluster.nc, cluster.subject(leader, 'propose.batch'), {
+      commands: commands.slice(0, 4),
+    });
+    expect((again.results as LedgerProposeReply[]).map((r) => r.result)).toEqual(
+      replies.slice(0, 4).map((r) => r.result),
+    );
+    expect(await cluster.read(`${tag}-a`, follower)).toMatchObject({ value: '2' });
+  });
+
+  it('refuses a batch with a bad field as a whole, naming commands[i].field, and applies none of it', async () => {
+    const { leader } = await cluster.leaderNow();
+    const tag = `badbatch-${Date.now()}`;
+    const refused = await requestJson<ErrorEnvelope>(cluster.nc, cluster.subject(leader, 'propose.batch'), {
+      commands: [
+        { op: 'put', key: `${tag}-ok`, value: 'v' },
+        { op: 'put', key: 'k'.repeat(1025), value: 'v', requestId: -1 },
+      ],
+    });
+    expect(refused.error.code).toBe('VALIDATION_FAILED');
+    expect(refused.error.details.map((d) => [d.field, d.constraint])).toEqual([
+      ['commands[1].key', 'isLength'],
+      ['commands[1].requestId', 'min'],
+    ]);
+    expect(await cluster.read(`${tag}-ok`, leader)).toMatchObject({ value: null });
+  });
+
+  it('answers {resend: true} for the commands whose answers do not fit one message, and LedgerClient resends them alone', async () => {
+    const { leader } = await cluster.leaderNow();
+    const tag = `big-${Date.now()}`;
+    const big = 'x'.repeat(200 * 1024);
+    // Small compare-and-sets that fail on keys holding 200 KiB each: each answer carries the value, so the
+    // answers of the batch together pass max_payload although the request is small.
+    const count = Math.ceil(cluster.nc.info!.max_payload / big.length) + 1;
+    for (let i = 0; i < count; i++)
+      await cluster.propose({ op: 'put', key: `${tag}-${i}`, value: big }, leader);
+    const commands = Array.from({ length: count }, (_, i) => ({
+      op: 'cas',
+      key: `${tag}-${i}`,
+      expected: 'nope',
+      value: 'y',
+    }));
+    const reply = await requestJson<LedgerBatchReply>(cluster.nc, cluster.subject(leader, 'propose.batch'), {
+      commands,
+    });
+    const resend = reply.results.filter((r) => 'resend' in r);
+    expect(resend.length).toBeGreaterThan(0);
+    expect(reply.results.slice(0, count - resend.length)).toEqual(
+      Array.from({ length: count - resend.length }, () =>
+        expect.objectContaining({ result: { applied: false, value: big } }),
+      ),
+    );
+    const nats = await NatsConnectionService.connect({
+      url: natsUrl(),
+      name: 'raft-resend-spec',
+      subjects: subjectsFor(cluster.prefix),
+      credsFile: testCredsFile(),
+    });
+    try {
+      const ledger = new LedgerClient(new NatsClient(nats), 8000);
+      const outcomes = await Promise.all(commands.map((c) => ledger.compareAndSet(c.key, 'nope', 'y')));
+      expect(outcomes.map((o) => [o!.applied, o!.value === big])).toEqual(commands.map(() => [false, true]));
+    } finally {
+      await nats.drain();
+    }
+  });
+
+  it('LedgerClient sends the commands its callers queue together as batches, and each caller gets its own answer', async () => {
+    const nats = await NatsConnectionService.connect({
+      url: natsUrl(),
+      name: 'raft-batch-spec',
+      subjects: subjectsFor(cluster.prefix),
+      credsFile: testCredsFile(),
+    });
+    const seen: string[] = [];
+    const spy = cluster.nc.subscribe(`${cluster.prefix}.consensus.>`, {
+      callback: (_e, m) => seen.push(m.subject),
+    });
+    try {
+      const ledger = new LedgerClient(new NatsClient(nats), 8000);
+      const tag = `client-${Date.now()}`;
+      // Two rounds of 40 concurrent compare-and-sets on 20 keys: in each round exactly one per key applies.
+      for (const round of [1, 2]) {
+        const outcomes = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            ledger.compareAndSet(`${tag}-${i % 20}`, round === 1 ? undefined : 'r1', `r${round}`),
+          ),
+        );
+        for (let k = 0; k < 20; k++) {
+          const mine = [outcomes[k], outcomes[k + 20]];
+          expect(mine.filter((o) => o!.applied)).toHaveLength(1);
+          expect(mine.map((o) => o!.value)).toEqual([`r${round}`, `r${round}`]);
+        }
+      }
+      await cluster.nc.flush();
+      expect(seen.filter((s) => s.endsWith('.propose.batch')).length).toBeGreaterThanOrEqual(2);
+      expect(seen.filter((s) => s.endsWith('.propose'))).toHaveLength(0);
+    } finally {
+      spy.unsubscribe();
+      await nats.drain();
+    }
+  });
+
   it('publishes one consensusReached event for every commit of concurrent clients (batched, none lost)', async () => {
     const { leader } = await cluster.leaderNow();
     const tag = `events-${Date.now()}`;
@@ -154,6 +293,59 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
     await cluster.start(oldLeader);
     const last = [...acked.keys()].pop()!;
     expect(await cluster.read(last, oldLeader)).toMatchObject({ value: acked.get(last) });
+    expectOneLeaderPerTerm(cluster);
+  });
+
+  it('answers every LedgerClient caller when the leader is killed with -9 mid-run, each batched step applied once', async () => {
+    const before = await cluster.leaderNow();
+    const oldLeader = before.leader;
+    const successor = cluster.nextLeader(before.term);
+    const nats = await NatsConnectionService.connect({
+      url: natsUrl(),
+      name: 'raft-batch-kill-spec',
+      subjects: subjectsFor(cluster.prefix),
+      credsFile: testCredsFile(),
+    });
+    try {
+      const ledger = new LedgerClient(new NatsClient(nats), 15_000);
+      const tag = `batchkill-${Date.now()}`;
+      const callers = 16;
+      const steps = 25;
+      let acks = 0;
+      let killed = false;
+      // Each caller walks its own key 0 → 1 → … → steps by compare-and-set, one step at a time; the callers
+      // share the client, so their steps travel in batches. Every step must be answered (a batch the leader
+      // died with is sent again through the service subject) and applied: a step applied twice (a retry not
+      // answered from the session) would come back applied: false, its value already moved on. Whether the
+      // kill lands between a commit and its answer is up to timing; the batch spec above checks that case.
+      const outcomes = await Promise.all(
+        Array.from({ length: callers }, async (_, c) => {
+          const results: boolean[] = [];
+          for (let n = 1; n <= steps; n++) {
+            const out = await ledger.compareAndSet(
+              `${tag}-${c}`,
+              n === 1 ? undefined : String(n - 1),
+              String(n),
+            );
+            results.push(out?.applied === true && out.value === String(n));
+            if (++acks === 120 && !killed) {
+              killed = true;
+              void cluster.kill(oldLeader);
+            }
+          }
+          return results;
+        }),
+      );
+      expect(killed).toBe(true);
+      expect((await successor).replica).not.toBe(oldLeader);
+      expect(outcomes.flat().filter((ok) => !ok)).toEqual([]);
+      const survivor = cluster.ids.find((id) => id !== oldLeader)!;
+      for (let c = 0; c < callers; c++)
+        expect(await cluster.read(`${tag}-${c}`, survivor)).toMatchObject({ value: String(steps) });
+    } finally {
+      await nats.drain();
+      await cluster.start(oldLeader);
+    }
     expectOneLeaderPerTerm(cluster);
   });
 

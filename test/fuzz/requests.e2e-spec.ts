@@ -25,7 +25,7 @@ const FIELDS = [
   'id', 'name', 'type', 'capabilities', 'state', 'currentLoad', 'maxLoad', 'trustScore', 'sla', 'metadata', 'lastHeartbeat',
   'agentId', 'agents', 'capability', 'version', 'region', 'tag', 'limit', 'cursor', 'taskId', 'outcome',
   'priority', 'requiredCapabilities', 'capabilityId', 'deadline', 'budget', 'context', 'dependencies', 'resources', 'window', 'duration',
-  'tasks', 'algorithm', 'strategies', 'weights', 'op', 'key', 'value', 'expected', 'clientId', 'requestId', 'firstOutstanding',
+  'tasks', 'algorithm', 'strategies', 'weights', 'op', 'key', 'value', 'expected', 'clientId', 'requestId', 'firstOutstanding', 'commands',
   'title', 'description', 'alternatives', 'criteria', 'stakeholders', 'votingSystem', 'ballots', 'collection', 'analysis', 'quorum', 'holdMs',
 ];
 

@@ -21,8 +21,9 @@ export interface ChildService {
  * Runs a built service (`dist/services/<name>/src/main.js`) as its own OS process. OSSA_CHILD_NODE_ARGS
  * (space-separated) passes flags to those processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
-export function spawnService(entry: string, env: Record<string, string>): ChildService {
-  const script = path.join(repoRoot, 'dist', entry);
+export function spawnService(entry: string, env: Record<string, string>, options: { dist?: string } = {}): ChildService {
+  // `dist`: another build's output (a benchmark comparing builds); default this checkout's dist/.
+  const script = path.join(options.dist ?? path.join(repoRoot, 'dist'), entry);
   const nodeArgs = (process.env.OSSA_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];

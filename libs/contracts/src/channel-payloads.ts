@@ -3,7 +3,7 @@ import type { ChannelName } from './channels';
 import { AgentBatchDto, AgentDto, AgentHeartbeatDto, AgentListDto, AgentRefDto, HandoffRequestDto, TaskCompleteDto } from './dto/agent.dto';
 import { ConflictDetectRequest, ConflictResolveRequest } from './dto/conflict.dto';
 import { DecisionRequestDto } from './dto/decision.dto';
-import { FaultDto, LedgerCommandDto, LedgerReadDto } from './dto/ledger.dto';
+import { FaultDto, LedgerBatchDto, LedgerCommandDto, LedgerReadDto } from './dto/ledger.dto';
 import { LeaderTransferDto, ReplicaRefDto } from './dto/membership.dto';
 import { PingRequest } from './dto/ping.dto';
 
@@ -20,8 +20,10 @@ export const REQUEST_PAYLOADS: Partial<Record<ChannelName, ClassConstructor<obje
   conflictResolve: ConflictResolveRequest,
   decisionMake: DecisionRequestDto,
   consensusPropose: LedgerCommandDto,
+  consensusProposeBatch: LedgerBatchDto,
   consensusRead: LedgerReadDto,
   replicaPropose: LedgerCommandDto,
+  replicaProposeBatch: LedgerBatchDto,
   replicaRead: LedgerReadDto,
   replicaFault: FaultDto,
   consensusReplicaAdd: ReplicaRefDto,

@@ -28,6 +28,8 @@ export const CHANNELS = {
   decisionMake: { address: 'decision.make', kind: 'request', scope: 'service' },
   stakeholderBallot: { address: 'agents.{agentId}.ballot', kind: 'request', scope: 'agent' },
   consensusPropose: { address: 'consensus.propose', kind: 'request', scope: 'service' },
+  /** Several commands in one request, each answered on its own (`{commands}` → `{results}`). */
+  consensusProposeBatch: { address: 'consensus.propose.batch', kind: 'request', scope: 'service' },
   consensusRead: { address: 'consensus.read', kind: 'request', scope: 'service' },
   consensusStatus: { address: 'consensus.status', kind: 'request', scope: 'service' },
   /** Admin only: membership change and leadership transfer, answered by the leader (a follower forwards). */
@@ -35,6 +37,7 @@ export const CHANNELS = {
   consensusReplicaRemove: { address: 'consensus.admin.replica.remove', kind: 'request', scope: 'service' },
   consensusLeaderTransfer: { address: 'consensus.admin.leader.transfer', kind: 'request', scope: 'service' },
   replicaPropose: { address: 'consensus.replica.{replicaId}.propose', kind: 'request', scope: 'instance' },
+  replicaProposeBatch: { address: 'consensus.replica.{replicaId}.propose.batch', kind: 'request', scope: 'instance' },
   replicaRead: { address: 'consensus.replica.{replicaId}.read', kind: 'request', scope: 'instance' },
   replicaStatus: { address: 'consensus.replica.{replicaId}.status', kind: 'request', scope: 'instance' },
   replicaFault: { address: 'consensus.replica.{replicaId}.fault', kind: 'request', scope: 'instance' },

@@ -11,6 +11,7 @@ export * from './dto/common.dto';
 export * from './dto/task-request.dto';
 export * from './dto/conflict.dto';
 export * from './dto/ledger.dto';
+export * from './ledger-check';
 export * from './dto/membership.dto';
 export * from './dto/decision.dto';
 export * from './dto/agent.dto';

@@ -47,6 +47,7 @@ export const AGENT_TOKEN_PATTERN = SUBJECT_TOKEN_PATTERN;
 
 const REPLICA_ACTIONS = {
   propose: 'replicaPropose',
+  'propose.batch': 'replicaProposeBatch',
   read: 'replicaRead',
   status: 'replicaStatus',
   fault: 'replicaFault',

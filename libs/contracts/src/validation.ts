@@ -28,7 +28,8 @@ const MAX_MESSAGE_CHARS = 300;
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-function failed(all: ErrorDetail[]): OssaError {
+/** VALIDATION_FAILED naming each bad field, capped and clipped so the reply fits a message. */
+export function validationFailed(all: ErrorDetail[]): OssaError {
   const details = all.slice(0, MAX_ERROR_DETAILS).map((d) => ({ ...d, field: clip(d.field, MAX_FIELD_CHARS), message: clip(d.message, MAX_MESSAGE_CHARS) }));
   if (all.length > MAX_ERROR_DETAILS) {
     details.push({ field: '(more)', constraint: 'maxDetails', message: `${all.length - MAX_ERROR_DETAILS} more problems not listed` });
@@ -41,7 +42,7 @@ function failed(all: ErrorDetail[]): OssaError {
 export function decodeJsonObject(payload: Uint8Array, options: DecodeOptions = {}): Record<string, unknown> {
   const limit = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   if (payload.byteLength > limit) {
-    throw failed([
+    throw validationFailed([
       { field: '(payload)', constraint: 'maxBytes', message: `payload of ${payload.byteLength} bytes exceeds the limit of ${limit} bytes` },
     ]);
   }
@@ -50,10 +51,10 @@ export function decodeJsonObject(payload: Uint8Array, options: DecodeOptions = {
   try {
     parsed = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
   } catch (err) {
-    throw failed([{ field: '(body)', constraint: 'json', message: `body is not valid JSON: ${(err as Error).message}` }]);
+    throw validationFailed([{ field: '(body)', constraint: 'json', message: `body is not valid JSON: ${(err as Error).message}` }]);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw failed([{ field: '(body)', constraint: 'object', message: 'body must be a JSON object' }]);
+    throw validationFailed([{ field: '(body)', constraint: 'object', message: 'body must be a JSON object' }]);
   }
   checkJsonShape(parsed);
   return parsed as Record<string, unknown>;
@@ -97,7 +98,7 @@ export function checkJsonShape(plain: unknown, maxDepth: number = MAX_NESTING_DE
       stack.push({ value: (value as Record<string, unknown>)[key], path: field, depth: depth + 1 });
     }
   }
-  if (details.length > 0) throw failed(details);
+  if (details.length > 0) throw validationFailed(details);
 }
 
 function joinPath(parent: string, property: string): string {
@@ -131,7 +132,7 @@ function checkListLimits(dto: ClassConstructor<object>, plain: Record<string, un
       details.push({ field: property, constraint: 'arrayMaxSize', message: `${property} must contain no more than ${max} elements (${value.length} given)` });
     }
   }
-  if (details.length > 0) throw failed(details);
+  if (details.length > 0) throw validationFailed(details);
 }
 
 /** A DTO's top-level list limits, read once from its decorators (they do not change after the class is defined). */
@@ -155,7 +156,7 @@ function listLimitsOf(dto: ClassConstructor<object>): { property: string; max: n
  */
 export function validateDto<T extends object>(dto: ClassConstructor<T>, plain: unknown): T {
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    throw failed([{ field: '(body)', constraint: 'object', message: 'body must be a JSON object' }]);
+    throw validationFailed([{ field: '(body)', constraint: 'object', message: 'body must be a JSON object' }]);
   }
   checkJsonShape(plain);
   checkListLimits(dto, plain as Record<string, unknown>);
@@ -165,9 +166,9 @@ export function validateDto<T extends object>(dto: ClassConstructor<T>, plain: u
     instance = plainToInstance(dto, plain);
     errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   } catch (err) {
-    throw failed([{ field: '(body)', constraint: 'shape', message: `body cannot be read as ${dto.name}: ${(err as Error)?.message ?? String(err)}`.slice(0, 300) }]);
+    throw validationFailed([{ field: '(body)', constraint: 'shape', message: `body cannot be read as ${dto.name}: ${(err as Error)?.message ?? String(err)}`.slice(0, 300) }]);
   }
-  if (errors.length > 0) throw failed(flattenValidationErrors(errors));
+  if (errors.length > 0) throw validationFailed(flattenValidationErrors(errors));
   return instance;
 }
 

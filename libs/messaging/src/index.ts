@@ -5,6 +5,7 @@ export { ANY_TOKEN, onChannel, onStream, type OssaPattern, type HandlerExtras, t
 export { NatsContext, type StreamDelivery } from './transport/nats-context';
 export { MalformedPayload } from './transport/malformed-payload';
 export { ContractValidationPipe } from './pipeline/contract-validation.pipe';
+export { ContractCheckPipe } from './pipeline/contract-check.pipe';
 export { ErrorEnvelopeFilter } from './pipeline/error-envelope.filter';
 export { NatsClient, classify, type RequestOptions } from './client/nats-client';
 export { NoRespondersError, RequestTimeoutError, RemoteError, MalformedReplyError, type RequestError } from './client/request-errors';

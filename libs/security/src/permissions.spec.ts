@@ -53,6 +53,31 @@ describe('identity permissions', () => {
     expect(replica.filter((s) => s.includes('.raft'))).toEqual(['acme.consensus.replica.*.raft.r2']);
   });
 
+  it('lets ledger writers send batches wherever they send single commands, and replicas serve and forward them', () => {
+    const proposals = [
+      'ossa.consensus.propose',
+      'ossa.consensus.propose.batch',
+      'ossa.consensus.replica.*.propose',
+      'ossa.consensus.replica.*.propose.batch',
+    ];
+    for (const service of ['registry', 'conflict', 'decision'])
+      expect(
+        proposals.filter((s) => permissionsFor('ossa', 'service', service).pub.allow.includes(s)),
+      ).toEqual(proposals);
+    const replica = permissionsFor('ossa', 'replica', 'r1');
+    expect(proposals.filter((s) => replica.pub.allow.includes(s))).toEqual([
+      'ossa.consensus.replica.*.propose',
+      'ossa.consensus.replica.*.propose.batch',
+    ]);
+    expect(replica.sub.allow).toEqual(
+      expect.arrayContaining([
+        'ossa.consensus.propose.batch',
+        'ossa.as.*.*.consensus.propose.batch',
+        'ossa.consensus.replica.r1.>',
+      ]),
+    );
+  });
+
   it('gives the ledger to services that write it and to no one else', () => {
     const writes = (kind: Parameters<typeof permissionsFor>[1], id: string) =>
       permissionsFor('ossa', kind, id).pub.allow.includes('ossa.consensus.propose');

@@ -89,9 +89,11 @@ function servicePermissions(prefix: string, service: SecuredService, id: string)
   // The ledger client goes straight to the last known leader's propose/read subject (a shortcut, not Raft traffic).
   const ledger = [
     `${p}.consensus.propose`,
+    `${p}.consensus.propose.batch`,
     `${p}.consensus.read`,
     `${p}.consensus.status`,
     `${p}.consensus.replica.*.propose`,
+    `${p}.consensus.replica.*.propose.batch`,
     `${p}.consensus.replica.*.read`,
   ];
   switch (service) {
@@ -133,6 +135,7 @@ function replicaPermissions(prefix: string, replicaId: string): SubjectPermissio
         // Raft traffic only with its own id as the sender token, so a receiver knows who sent it.
         `${p}.consensus.replica.*.raft.${replicaId}`,
         `${p}.consensus.replica.*.propose`,
+        `${p}.consensus.replica.*.propose.batch`,
         `${p}.consensus.replica.*.read`,
         `${p}.consensus.replica.*.status`,
         // A follower forwards an admin request it received to the leader.
@@ -149,11 +152,12 @@ function replicaPermissions(prefix: string, replicaId: string): SubjectPermissio
         `${inboxPrefix('replica', replicaId)}.>`,
         `${p}.consensus.admin.>`,
         `${p}.consensus.propose`,
+        `${p}.consensus.propose.batch`,
         `${p}.consensus.read`,
         `${p}.consensus.status`,
         `${p}.consensus.ping`,
         `${p}.consensus.replica.${replicaId}.>`,
-        ...['propose', 'read', 'status', 'ping'].map((a) => `${p}.as.*.*.consensus.${a}`),
+        ...['propose', 'propose.batch', 'read', 'status', 'ping'].map((a) => `${p}.as.*.*.consensus.${a}`),
       ],
       deny: [],
     },

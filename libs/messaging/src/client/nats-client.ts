@@ -25,6 +25,11 @@ export class NatsClient {
     return this.nats.subjects;
   }
 
+  /** The largest message the server takes (its INFO's max_payload), once connected. */
+  get maxPayloadBytes(): number | undefined {
+    return this.nats.nc.info?.max_payload;
+  }
+
   /** Sends `body` (encoded once by the caller for fan-out, or any JSON value) and returns the reply. */
   async request<T>(subject: string, body: unknown, options: RequestOptions): Promise<T> {
     const data = body instanceof Uint8Array ? body : encoder.encode(JSON.stringify(body ?? {}));

@@ -1,17 +1,25 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  checkLedgerBatch,
+  checkLedgerCommand,
   FaultDto,
   LeaderTransferDto,
-  LedgerCommandDto,
   LedgerReadDto,
   ReplicaRefDto,
   type LeaderTransferReply,
+  type LedgerBatchReply,
+  type LedgerCommand,
   type LedgerProposeReply,
   type MembershipChangeReply,
 } from '@ossa/contracts';
-import { ANY_TOKEN, NatsContext, onChannel, type HandlerExtras } from '@ossa/messaging';
+import { ANY_TOKEN, ContractCheckPipe, NatsContext, onChannel, type HandlerExtras } from '@ossa/messaging';
 import { ReplicaHost, type ReadReply } from './replica-host';
+
+// The proposal subjects carry most requests: their bodies are checked by the contract's plain checks (the same
+// rules and details as LedgerCommandDto / LedgerBatchDto) instead of class-transformer + class-validator.
+const command = new ContractCheckPipe(checkLedgerCommand);
+const batch = new ContractCheckPipe(checkLedgerBatch);
 
 /** The consensus service's public subjects, answered by any replica (queue group `ossa.consensus`). */
 @Controller()
@@ -19,8 +27,13 @@ export class ConsensusController {
   constructor(@Inject(ReplicaHost) private readonly host: ReplicaHost) {}
 
   @MessagePattern(onChannel('consensusPropose'))
-  propose(@Payload() command: LedgerCommandDto): Promise<LedgerProposeReply> {
-    return this.host.propose({ ...command }, this.host.deadline());
+  propose(@Payload(command) body: LedgerCommand): Promise<LedgerProposeReply> {
+    return this.host.propose(body, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('consensusProposeBatch'))
+  proposeBatch(@Payload(batch) commands: LedgerCommand[]): Promise<LedgerBatchReply> {
+    return this.host.proposeBatch(commands, this.host.deadline());
   }
 
   @MessagePattern(onChannel('consensusRead'))
@@ -46,8 +59,13 @@ export class ReplicaController {
   }
 
   @MessagePattern(onChannel('replicaPropose'))
-  propose(@Payload() command: LedgerCommandDto): Promise<LedgerProposeReply> {
-    return this.host.propose({ ...command }, this.host.deadline());
+  propose(@Payload(command) body: LedgerCommand): Promise<LedgerProposeReply> {
+    return this.host.propose(body, this.host.deadline());
+  }
+
+  @MessagePattern(onChannel('replicaProposeBatch'))
+  proposeBatch(@Payload(batch) commands: LedgerCommand[]): Promise<LedgerBatchReply> {
+    return this.host.proposeBatch(commands, this.host.deadline());
   }
 
   @MessagePattern(onChannel('replicaRead'))

@@ -320,3 +320,32 @@ describe('ReplicaNode: a proposal whose term ended fails at once (thesis §6.3)'
     }
   });
 });
+
+describe('ReplicaNode: proposals of one batch request share a Ready', () => {
+  /** A memory log that remembers how many entries each Ready wrote. */
+  class RecordingLog extends MemoryReplicaLog {
+    readonly writes: number[] = [];
+    override async persist(write: ReadyWrite, options: { sync: boolean }): Promise<void> {
+      if (write.entries.length > 0) this.writes.push(write.entries.length);
+      return super.persist(write, options);
+    }
+  }
+
+  it('steps every proposal queued inside together() in one pass: one log write for all of them', async () => {
+    const logs = new Map<string, RecordingLog>();
+    const { nodes } = cluster({ logFor: (id) => logs.set(id, new RecordingLog()).get(id)! });
+    const leader = await startAll(nodes);
+    try {
+      const log = logs.get(leader.status().replicaId)!;
+      const before = log.writes.length;
+      const outcomes = await Promise.all(
+        leader.together(() => Array.from({ length: 10 }, (_, i) => leader.propose({ op: 'put', key: `k${i}`, value: 'v' }, 5000))),
+      );
+      const indexes = outcomes.map((o) => o.index);
+      expect(indexes).toEqual(Array.from({ length: 10 }, (_, i) => indexes[0] + i));
+      expect(log.writes.slice(before)).toContain(10);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+});
