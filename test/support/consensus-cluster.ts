@@ -60,6 +60,10 @@ export class ConsensusCluster {
       ELECTION_TIMEOUT_MS: '300',
       HEARTBEAT_MS: '50',
       REQUEST_TIMEOUT_MS: '4000',
+      // Children inherit the test's environment, where global setup puts MONGO_URL: without this a cluster meant
+      // for file logs would keep its logs in MongoDB (and leave its databases behind). A cluster given MONGO_URL
+      // in its env uses MongoDB.
+      MONGO_URL: '',
       ...this.extraEnv,
     };
   }
