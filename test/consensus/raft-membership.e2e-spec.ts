@@ -145,6 +145,17 @@ async function expectError(reply: Promise<unknown>, code: string, constraint: st
   });
 }
 
+/** The leader once every replica names it and it says it leads (no election or transfer under way). */
+async function settledLeader(cluster: ConsensusCluster): Promise<string> {
+  let leader = '';
+  await waitFor(async () => {
+    const all = await Promise.all(cluster.ids.map((id) => cluster.status(id)));
+    leader = all.find((s) => s.role === 'leader')?.replicaId ?? '';
+    return leader !== '' && all.every((s) => s.leader === leader && s.term === all[0].term);
+  }, 20_000);
+  return leader;
+}
+
 async function droppedFromUnknown(cluster: ConsensusCluster, id: string): Promise<number> {
   const started = cluster.children.get(id)!.logs.find((l) => l.msg === 'started')!;
   const text = (await httpGet(started.metrics as string)).text;
@@ -204,6 +215,78 @@ describe('Raft membership on the admin subjects: bad requests and the catch-up g
     expect(removed.reply.index).toBeGreaterThan(added.reply.index);
     const reply = await cluster.propose<LedgerProposeReply>({ op: 'put', key: 'after-ghost', value: 'ok' });
     expect(reply).toMatchObject({ result: { applied: true, value: 'ok' } });
+  });
+});
+
+describe('Raft membership when a replica stalls (SIGSTOP, as a starved process does) or is cut off: every answer says what happened', () => {
+  const cluster = useCluster('raftstall', ['s1', 's2', 's3']);
+  const pause = (id: string) => cluster.children.get(id)!.process.kill('SIGSTOP');
+  const resume = (id: string) => cluster.children.get(id)!.process.kill('SIGCONT');
+  afterEach(() => cluster.ids.forEach(resume));
+
+  it('answers a transfer to a replica that cannot take over as "not now" once the leader abandons it, and does it when asked again', async () => {
+    const { leader } = await cluster.leaderNow();
+    const target = cluster.ids.find((id) => id !== leader)!;
+    pause(target);
+    // Thesis §3.10: the leader abandons a transfer the target does not finish within an election timeout.
+    await expectError(
+      cluster.admin('transfer', { replicaId: target }),
+      'QUORUM_NOT_MET',
+      'transferAbandoned',
+    );
+    expect((await cluster.status(leader)).role).toBe('leader');
+    resume(target);
+    const moved = await admin<LeaderTransferReply>(cluster, 'transfer', { replicaId: target });
+    expect(moved.reply.leader).toBe(target);
+    // The TimeoutNow the target received while stalled may have made it leader before it was asked again.
+    expect([leader, target]).toContain(moved.reply.from);
+    expectOneLeaderPerTerm(cluster);
+  });
+
+  it('answers an addition whose leader is deposed before it commits with its fate, not a timeout', async () => {
+    const leader = await settledLeader(cluster);
+    const [stalled, running] = cluster.ids.filter((id) => id !== leader);
+    const logs = cluster.children.get(leader)!.logs;
+    const from = logs.length;
+    pause(stalled);
+    // With 'ghost' a voter the quorum is three of four: without the stalled replica nothing commits, and the
+    // leader, hearing from one of three peers, steps down (check-quorum).
+    const asked = cluster.admin<MembershipChangeReply>('add', { replicaId: 'ghost' }, leader, 20_000);
+    await step(
+      'leader steps down',
+      cluster.children
+        .get(leader)!
+        .waitForLog((l) => l.msg === 'raft role' && l.role !== 'leader' && logs.indexOf(l) >= from, 20_000),
+    );
+    resume(stalled);
+    const reply = await asked;
+    expect(reply).toMatchObject({ action: 'add', replicaId: 'ghost', voters: ['ghost', 's1', 's2', 's3'] });
+    const { leader: now } = await cluster.leaderNow();
+    expect([leader, running]).toContain(now);
+    const removed = await admin<MembershipChangeReply>(cluster, 'remove', { replicaId: 'ghost' });
+    expect(removed.reply.voters).toEqual(['s1', 's2', 's3']);
+    expectOneLeaderPerTerm(cluster);
+  });
+
+  it('asks the next leader for an addition whose entry another leader overwrote, and answers once that one committed it', async () => {
+    const leader = await settledLeader(cluster);
+    const { term } = await cluster.status(leader);
+    const others = cluster.ids.filter((id) => id !== leader);
+    const successor = cluster.nextLeader(term);
+    successor.catch(() => undefined);
+    // Cut off alone, the leader appends the change where no one sees it; the others elect a leader whose
+    // entries take that index.
+    await cluster.isolate(leader, others);
+    const asked = cluster.admin<MembershipChangeReply>('add', { replicaId: 'ghost' }, leader, 20_000);
+    const next = await step('successor elected', successor);
+    expect(others).toContain(next.replica);
+    await cluster.heal();
+    const reply = await asked;
+    expect(reply).toMatchObject({ action: 'add', replicaId: 'ghost', voters: ['ghost', 's1', 's2', 's3'] });
+    expect((reply as MembershipChangeReply).committedBy).not.toBe(leader);
+    const removed = await admin<MembershipChangeReply>(cluster, 'remove', { replicaId: 'ghost' });
+    expect(removed.reply.voters).toEqual(['s1', 's2', 's3']);
+    expectOneLeaderPerTerm(cluster);
   });
 });
 
