@@ -129,11 +129,20 @@ export class ConsensusCluster {
     return requestJson<ReplicaStatus>(this.nc, this.subject(id, 'status'), {});
   }
 
+  /**
+   * How long a client waits for a replica's answer: the replica's own deadline (REQUEST_TIMEOUT_MS, after which
+   * it answers CONSENSUS_TIMEOUT) and some slack for a loaded machine, so a test sees the replica's verdict
+   * rather than giving up on a request the replica is still working on.
+   */
+  replyWithinMs(): number {
+    return Number(this.env('').REQUEST_TIMEOUT_MS) + 5000;
+  }
+
   /** Propose through one replica (it forwards to the leader) or through the service's queue group. */
   propose<T = unknown>(
     body: Record<string, unknown>,
     via?: string,
-    timeoutMs = 8000,
+    timeoutMs = this.replyWithinMs(),
   ): Promise<T | ErrorEnvelope> {
     const subject = via ? this.subject(via, 'propose') : `${this.prefix}.consensus.propose`;
     return requestJson<T | ErrorEnvelope>(this.nc, subject, body, { timeoutMs });
@@ -143,7 +152,7 @@ export class ConsensusCluster {
     key: string,
     via: string,
   ): Promise<{ key: string; value: string | null; index: number } | ErrorEnvelope> {
-    return requestJson(this.nc, this.subject(via, 'read'), { key }, { timeoutMs: 8000 });
+    return requestJson(this.nc, this.subject(via, 'read'), { key }, { timeoutMs: this.replyWithinMs() });
   }
 
   /** Starts a replica that joins the running cluster whose voters are `voters` (CONSENSUS_JOIN=1). */
@@ -156,7 +165,7 @@ export class ConsensusCluster {
     action: 'add' | 'remove' | 'transfer',
     body: Record<string, unknown>,
     via?: string,
-    timeoutMs = 10_000,
+    timeoutMs = this.replyWithinMs(),
   ): Promise<T | ErrorEnvelope> {
     const service = {
       add: 'admin.replica.add',
