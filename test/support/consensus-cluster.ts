@@ -68,11 +68,14 @@ export class ConsensusCluster {
     };
   }
 
-  /** Starts (or restarts) a replica and resolves once it serves requests. */
+  /**
+   * Starts (or restarts) a replica and resolves once it serves requests. A start takes about 1.5 s of CPU (mostly
+   * loading modules); a start still working on it is waited for (see waitForLog's whileBusy).
+   */
   async start(id: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ChildService> {
     const child = spawnService('services/consensus/src/main.js', { ...this.env(id), ...env });
     this.children.set(id, child);
-    await child.waitForLog((l) => l.msg === 'started', timeoutMs);
+    await child.waitForLog((l) => l.msg === 'started', timeoutMs, { whileBusy: true });
     return child;
   }
 
