@@ -61,22 +61,26 @@ export class MembershipAdmin {
     // The listener is in place before the proposal, so an entry applied in the same Ready is not missed.
     const applied = new Map<number, { term: number; by: string }>();
     let wake: (() => void) | null = null;
+    // Counts events, so one that comes while the fate is being read is not slept through.
+    let events = 0;
+    const event = () => (events++, wake?.());
     let halted: Error | null = null;
     const unsubscribe = this.node.coreEvents.subscribe({
       // Who led when the entry applied here: this leader, or the next one if this one was deposed meanwhile.
       confChangeApplied: (index, term) => {
         applied.set(index, { term, by: this.node.isLeader ? self : (this.node.leader ?? self) });
-        wake?.();
+        event();
       },
-      applied: () => wake?.(),
-      leadership: () => wake?.(),
-      halted: (err) => ((halted = err), wake?.()),
+      applied: event,
+      leadership: event,
+      halted: (err) => ((halted = err), event()),
     });
     try {
       const proposed = await this.node.onCore((raft) => this.propose(raft, action, replicaId));
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         if (halted) throw new MembershipError('ENDED', (halted as Error).message, 'stopped');
+        const seen = events;
         const fate = await this.fate(proposed, applied.get(proposed.index)?.term, action, replicaId);
         if (fate === 'committed') break;
         if (fate === 'overwritten') {
@@ -96,7 +100,7 @@ export class MembershipAdmin {
             this.node.leader,
           );
         }
-        await nextEvent(remaining, (w) => (wake = w));
+        if (events === seen) await nextEvent(remaining, (w) => (wake = w));
       }
       const voters = this.node.status().peers;
       // Covered by a snapshot from the next leader, the entry was not applied here one by one.
@@ -121,8 +125,8 @@ export class MembershipAdmin {
     if (appliedTerm !== undefined) return appliedTerm === proposed.term ? 'committed' : 'overwritten';
     if (this.node.status().appliedIndex < proposed.index) return 'open';
     return this.node.onCore((raft) => {
-      const term = raft.logTerm(proposed.index);
-      if (term !== undefined && raft.snapshotIndex() < proposed.index) return 'overwritten';
+      if (raft.snapshotIndex() < proposed.index)
+        return raft.logTerm(proposed.index) === proposed.term ? 'committed' : 'overwritten';
       return raft.isVoter(replicaId) === (action === 'add') ? 'committed' : 'overwritten';
     });
   }
