@@ -244,7 +244,8 @@ describe('Raft membership when a replica stalls (SIGSTOP, as a starved process d
 
   it('answers an addition whose leader is deposed before it commits with its fate, not a timeout', async () => {
     const leader = await settledLeader(cluster);
-    const [stalled, running] = cluster.ids.filter((id) => id !== leader);
+    expect((await cluster.status(leader)).peers).toEqual(['s1', 's2', 's3']);
+    const stalled = cluster.ids.find((id) => id !== leader)!;
     const logs = cluster.children.get(leader)!.logs;
     const from = logs.length;
     pause(stalled);
@@ -267,8 +268,6 @@ describe('Raft membership when a replica stalls (SIGSTOP, as a starved process d
     resume(stalled);
     const reply = await asked;
     expect(reply).toMatchObject({ action: 'add', replicaId: 'ghost', voters: ['ghost', 's1', 's2', 's3'] });
-    const { leader: now } = await cluster.leaderNow();
-    expect([leader, running]).toContain(now);
     const removed = await admin<MembershipChangeReply>(cluster, 'remove', { replicaId: 'ghost' });
     expect(removed.reply.voters).toEqual(['s1', 's2', 's3']);
     expectOneLeaderPerTerm(cluster);
@@ -276,7 +275,9 @@ describe('Raft membership when a replica stalls (SIGSTOP, as a starved process d
 
   it('asks the next leader for an addition whose entry another leader overwrote, and answers once that one committed it', async () => {
     const leader = await settledLeader(cluster);
-    const { term } = await cluster.status(leader);
+    const { term, peers } = await cluster.status(leader);
+    // The three voters only (a test before that failed may have left 'ghost' in).
+    expect(peers).toEqual(['s1', 's2', 's3']);
     const others = cluster.ids.filter((id) => id !== leader);
     const successor = cluster.nextLeader(term);
     successor.catch(() => undefined);
