@@ -60,6 +60,9 @@ describe('Raft consensus: three replicas as OS processes, embedded file logs', (
   const cluster = useCluster('raft3', ['r1', 'r2', 'r3']);
 
   it('elects one leader that every replica follows', async () => {
+    // Embedded file logs, although the test environment has MONGO_URL (the cluster does not pass it on).
+    for (const id of cluster.ids)
+      expect(cluster.children.get(id)!.logs.map((l) => l.msg)).toContain('replica log in embedded file');
     const { leader, term } = await cluster.leaderNow();
     // Each replica logs the leader it learns of; wait for all three to name this one in this term.
     await Promise.all(

@@ -60,15 +60,22 @@ export class ConsensusCluster {
       ELECTION_TIMEOUT_MS: '300',
       HEARTBEAT_MS: '50',
       REQUEST_TIMEOUT_MS: '4000',
+      // Children inherit the test's environment, where global setup puts MONGO_URL: without this a cluster meant
+      // for file logs would keep its logs in MongoDB (and leave its databases behind). A cluster given MONGO_URL
+      // in its env uses MongoDB.
+      MONGO_URL: '',
       ...this.extraEnv,
     };
   }
 
-  /** Starts (or restarts) a replica and resolves once it serves requests. */
+  /**
+   * Starts (or restarts) a replica and resolves once it serves requests. A start takes about 1.5 s of CPU (mostly
+   * loading modules); a start still working on it is waited for (see waitForLog's whileBusy).
+   */
   async start(id: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ChildService> {
     const child = spawnService('services/consensus/src/main.js', { ...this.env(id), ...env });
     this.children.set(id, child);
-    await child.waitForLog((l) => l.msg === 'started', timeoutMs);
+    await child.waitForLog((l) => l.msg === 'started', timeoutMs, { whileBusy: true });
     return child;
   }
 
@@ -125,11 +132,20 @@ export class ConsensusCluster {
     return requestJson<ReplicaStatus>(this.nc, this.subject(id, 'status'), {});
   }
 
+  /**
+   * How long a client waits for a replica's answer: the replica's own deadline (REQUEST_TIMEOUT_MS, after which
+   * it answers CONSENSUS_TIMEOUT) and some slack for a loaded machine, so a test sees the replica's verdict
+   * rather than giving up on a request the replica is still working on.
+   */
+  replyWithinMs(): number {
+    return Number(this.env('').REQUEST_TIMEOUT_MS) + 5000;
+  }
+
   /** Propose through one replica (it forwards to the leader) or through the service's queue group. */
   propose<T = unknown>(
     body: Record<string, unknown>,
     via?: string,
-    timeoutMs = 8000,
+    timeoutMs = this.replyWithinMs(),
   ): Promise<T | ErrorEnvelope> {
     const subject = via ? this.subject(via, 'propose') : `${this.prefix}.consensus.propose`;
     return requestJson<T | ErrorEnvelope>(this.nc, subject, body, { timeoutMs });
@@ -139,7 +155,7 @@ export class ConsensusCluster {
     key: string,
     via: string,
   ): Promise<{ key: string; value: string | null; index: number } | ErrorEnvelope> {
-    return requestJson(this.nc, this.subject(via, 'read'), { key }, { timeoutMs: 8000 });
+    return requestJson(this.nc, this.subject(via, 'read'), { key }, { timeoutMs: this.replyWithinMs() });
   }
 
   /** Starts a replica that joins the running cluster whose voters are `voters` (CONSENSUS_JOIN=1). */
@@ -152,7 +168,7 @@ export class ConsensusCluster {
     action: 'add' | 'remove' | 'transfer',
     body: Record<string, unknown>,
     via?: string,
-    timeoutMs = 10_000,
+    timeoutMs = this.replyWithinMs(),
   ): Promise<T | ErrorEnvelope> {
     const service = {
       add: 'admin.replica.add',

@@ -102,6 +102,11 @@ export class RawNode {
     return this.#raft.voters.has(id);
   }
 
+  /** The voter leadership is being handed to, while this leader transfers it (thesis §3.10); null otherwise. */
+  leadTransferee(): NodeId | null {
+    return this.#raft.leadTransferee;
+  }
+
   /** Index of the entry (or snapshot) that introduced the configuration in force; above commitIndex while a change is pending. */
   configIndex(): number {
     const history = this.#raft.confHistory;

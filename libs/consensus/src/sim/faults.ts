@@ -6,8 +6,12 @@ import type { Prng } from './prng';
 export type PartitionKind = 'split' | 'oneWay' | 'deafLeader' | 'muteLeader' | 'isolateLeader';
 
 export interface FaultProfile {
-  /** readRace: deposed leaders linger (no check-quorum) and leaders crash right after answering clients. */
-  name: 'calm' | 'network' | 'storm' | 'readRace';
+  /**
+   * readRace: deposed leaders linger (no check-quorum), leaders crash right after answering clients, and in some
+   * seeds a new leader's own entries (its no-op) are slow to spread.
+   */
+  /** figure8: a new leader's own entries are mostly lost while its repairs of older entries get through. */
+  name: 'calm' | 'network' | 'storm' | 'readRace' | 'figure8';
   partitionKinds: PartitionKind[];
   /** Share of client operations that are reads. */
   readShare: number;
@@ -38,6 +42,8 @@ export interface FaultProfile {
   /** Per-step chances that the leader is asked to change membership or to hand leadership over. */
   membershipRate: number;
   transferRate: number;
+  /** Overrides the seed's pick of entries per AppendEntries (1: an old entry travels without the new ones). */
+  maxEntriesPerMessage?: number;
 }
 
 const ALL_PARTITIONS: PartitionKind[] = ['split', 'oneWay', 'deafLeader', 'muteLeader', 'isolateLeader'];
@@ -51,7 +57,15 @@ export function chooseFaultProfile(rng: Prng): FaultProfile {
       partitionKinds: ['isolateLeader'],
       readShare: 0.6,
       noCheckQuorum: true,
-      network: { lossRate: rng.next() * 0.02, duplicateRate: 0, minDelay: 1, maxDelay: rng.range(2, 5) },
+      network: {
+        lossRate: rng.next() * 0.02,
+        duplicateRate: 0,
+        minDelay: 1,
+        maxDelay: rng.range(2, 5),
+        // A new leader whose own entries are slow to spread waits long for its no-op to commit: reads arriving
+        // meanwhile meet the leader that does not yet know its predecessor's commits (thesis §6.4 step 1).
+        ownTermEntryLossRate: rng.pick([0, 0.8]),
+      },
       crashRate: 0,
       partitionRate: 0.006,
       partitionHealRate: rng.pick([0.003, 0.006]),
@@ -101,6 +115,7 @@ export function chooseFaultProfile(rng: Prng): FaultProfile {
       transferRate: rng.pick([0, 0.003]),
     };
   }
+  if (roll < 0.7) return figure8(rng);
   return {
     name: 'storm',
     partitionKinds: ALL_PARTITIONS,
@@ -125,5 +140,35 @@ export function chooseFaultProfile(rng: Prng): FaultProfile {
     },
     membershipRate: rng.pick([0, 0.002]),
     transferRate: rng.pick([0, 0.002]),
+  };
+}
+
+/**
+ * The paper's Figure 8, driven: leaders come and go (crashes, a leader cut off alone), each new leader's own
+ * entries are mostly lost on the way, so uncommitted tails of different terms pile up on different replicas, and
+ * a later leader repairs followers with an earlier term's entries one at a time. A leader that counts those
+ * replicas to commit one (the broken commit rule) is soon gone, and a replica holding a conflicting entry of a
+ * later term can win the next election. A correct leader commits only once an entry of its own term got through.
+ */
+function figure8(rng: Prng): FaultProfile {
+  return {
+    name: 'figure8',
+    partitionKinds: ['isolateLeader', 'muteLeader'],
+    readShare: 0.2,
+    network: {
+      lossRate: rng.next() * 0.05,
+      duplicateRate: rng.next() * 0.02,
+      minDelay: 1,
+      maxDelay: rng.range(2, 6),
+      ownTermEntryLossRate: rng.pick([0.9, 0.95]),
+    },
+    crashRate: 0,
+    partitionRate: 0.003,
+    partitionHealRate: 0.02,
+    leaderCrashRate: rng.pick([0.01, 0.02]),
+    crashPoints: NO_CRASH_POINTS,
+    membershipRate: 0,
+    transferRate: 0,
+    maxEntriesPerMessage: 1,
   };
 }

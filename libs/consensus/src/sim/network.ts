@@ -7,6 +7,12 @@ export interface NetworkFaults {
   duplicateRate: number;
   minDelay: number;
   maxDelay: number;
+  /**
+   * Loss rate of AppendEntries that carry an entry of the sender's own term (used instead of lossRate when
+   * higher): a new leader's entries fail to spread while the older entries it repairs followers with still
+   * get through — the setting of the paper's Figure 8, where counting replicas of an old entry goes wrong.
+   */
+  ownTermEntryLossRate?: number;
 }
 
 interface InFlight {
@@ -30,12 +36,18 @@ export class Network {
   }
 
   send(message: Message, now: number): void {
-    if (this.rng.chance(this.faults.lossRate)) return;
+    if (this.rng.chance(this.lossRate(message))) return;
     const copies = this.rng.chance(this.faults.duplicateRate) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const delay = this.rng.range(this.faults.minDelay, this.faults.maxDelay);
       this.queue.push({ deliverAt: now + delay, seq: this.seq++, message });
     }
+  }
+
+  private lossRate(m: Message): number {
+    const own = this.faults.ownTermEntryLossRate ?? 0;
+    if (own <= this.faults.lossRate || m.type !== 'appendEntries') return this.faults.lossRate;
+    return m.entries?.some((e) => e.term === m.term) ? own : this.faults.lossRate;
   }
 
   /** Messages due at `now`, in delivery order; those crossing a blocked link are dropped. */

@@ -70,7 +70,7 @@ export class Simulation {
       random: rng,
       preVote: rng.chance(0.5),
       checkQuorum: rng.chance(0.5) && this.faults.noCheckQuorum !== true,
-      maxEntriesPerMessage: rng.pick([1, 1, 2, 4, 64]),
+      maxEntriesPerMessage: this.faults.maxEntriesPerMessage ?? rng.pick([1, 1, 2, 4, 64]),
       // Byte-capped appends: with large values a cap of 2 KiB sends most entries one by one.
       maxSizePerMsg: rng.pick([2048, 16 * 1024, 1024 * 1024]),
       maxInflight: rng.pick([1, 2, 8, 64]),

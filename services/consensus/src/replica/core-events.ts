@@ -1,7 +1,12 @@
-/** What membership admin waits for, told by the Ready loop: configuration entries applied, leadership seen, loop halted. */
+/**
+ * What membership admin waits for, told by the Ready loop: configuration entries applied, entries applied up to an
+ * index, leadership seen, a leadership transfer ended (done, abandoned or cut short), loop halted.
+ */
 export interface CoreListener {
   confChangeApplied?(index: number, term: number): void;
+  applied?(index: number): void;
   leadership?(leader: string | null, term: number): void;
+  transferEnded?(to: string): void;
   halted?(err: Error): void;
 }
 
@@ -16,6 +21,14 @@ export class CoreEvents {
 
   confChangeApplied(index: number, term: number): void {
     this.emit((l) => l.confChangeApplied?.(index, term));
+  }
+
+  applied(index: number): void {
+    if (this.listeners.size > 0) this.emit((l) => l.applied?.(index));
+  }
+
+  transferEnded(to: string): void {
+    this.emit((l) => l.transferEnded?.(to));
   }
 
   leadership(leader: string | null, term: number): void {

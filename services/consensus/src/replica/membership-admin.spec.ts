@@ -52,6 +52,16 @@ async function until(check: () => boolean): Promise<void> {
   }
 }
 
+/** Drops Raft traffic between `id` and `peers` in both directions (an empty list heals). */
+function cut(nodes: Map<string, ReplicaNode>, id: string, peers: string[]): void {
+  nodes.get(id)!.isolate(peers);
+  for (const p of peers) nodes.get(p)!.isolate([id]);
+}
+
+function healAll(nodes: Map<string, ReplicaNode>): void {
+  for (const n of nodes.values()) n.isolate([]);
+}
+
 const stopAll = (nodes: Map<string, ReplicaNode>) => Promise.all([...nodes.values()].map((n) => n.stop()));
 
 describe('MembershipAdmin: single-server changes (thesis §4.1)', () => {
@@ -138,7 +148,68 @@ describe('MembershipAdmin: single-server changes (thesis §4.1)', () => {
   });
 });
 
+describe('MembershipAdmin: a change whose leader is deposed before it commits', () => {
+  it('answers with the commit the next leader made, naming it (check-quorum deposed the leader)', async () => {
+    const { nodes, leader } = await threeNodes();
+    try {
+      const leaderId = leader.status().replicaId;
+      const [behind, next] = ['r1', 'r2', 'r3'].filter((id) => id !== leaderId);
+      // With 'ghost' added the quorum is three of four: cut from one follower the leader commits nothing and,
+      // hearing from one peer of three, steps down; the entry is on the leader and the other follower.
+      cut(nodes, leaderId, [behind]);
+      const asked = new MembershipAdmin(leader).change('add', 'ghost', 5000);
+      await until(() => !leader.isLeader);
+      healAll(nodes);
+      const out = await asked;
+      expect(out).toMatchObject({ action: 'add', replicaId: 'ghost', voters: ['ghost', 'r1', 'r2', 'r3'] });
+      // Only a replica holding the entry could be elected (§5.4.1): the deposed leader or the follower.
+      expect([leaderId, next]).toContain(out.committedBy);
+      expect(leader.status().commitIndex).toBeGreaterThanOrEqual(out.index);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+
+  it('fails as MOVED when another leader overwrote the entry, so the caller asks the new leader', async () => {
+    const { nodes, leader } = await threeNodes();
+    try {
+      const leaderId = leader.status().replicaId;
+      const others = ['r1', 'r2', 'r3'].filter((id) => id !== leaderId);
+      // Cut off alone, the leader's entry stays in its log; the other two elect a leader whose entries replace it.
+      cut(nodes, leaderId, others);
+      const asked = new MembershipAdmin(leader).change('add', 'ghost', 5000);
+      await until(() => others.some((id) => nodes.get(id)!.isLeader));
+      healAll(nodes);
+      expect(await failure(asked)).toMatchObject({ code: 'MOVED', constraint: 'overwritten' });
+      expect(leader.status().peers).toEqual(['r1', 'r2', 'r3']);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+});
+
 describe('MembershipAdmin: leadership transfer (thesis §3.10)', () => {
+  it('fails as BUSY at once when the leader abandons a transfer the target cannot finish, and still leads', async () => {
+    const { nodes, leader } = await threeNodes();
+    try {
+      const from = leader.status().replicaId;
+      const target = ['r1', 'r2', 'r3'].find((id) => id !== from)!;
+      cut(nodes, from, [target]);
+      // Abandoned after one election timeout (60 ms here), long before the 5 s this request may take.
+      expect(await failure(new MembershipAdmin(leader).transfer(target, 5000))).toMatchObject({
+        code: 'BUSY',
+        constraint: 'transferAbandoned',
+        leader: from,
+      });
+      expect(leader.isLeader).toBe(true);
+      // Proposals flow again.
+      const committed = await leader.propose({ op: 'put', key: 'after', value: 'v' }, 5000);
+      expect(committed.result).toMatchObject({ applied: true });
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+
   it('hands leadership to the named voter, then to the most up-to-date one, and refuses a non-voter', async () => {
     const { nodes, leader } = await threeNodes();
     try {

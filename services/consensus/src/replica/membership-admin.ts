@@ -3,15 +3,16 @@ import type { LeaderTransferReply, MembershipChangeReply } from '@ossa/contracts
 import type { RawNode } from '@ossa/consensus';
 import type { ReplicaNode } from './replica-node';
 
-/**
- * NOT_LEADER: ask the leader (its id in `leader`). INVALID: the request cannot be done (unknown replica, not a
- * voter, ...). BUSY: not now (a change or transfer in progress, a voter not caught up); retry. TIMEOUT: no
- * outcome in time. ENDED: leadership ended before the change committed; it may still commit.
- */
 /** Voters a leader fans every append and heartbeat out to; past this, adding more is refused. */
 export const MAX_VOTERS = 15;
 
-export type MembershipFailure = 'NOT_LEADER' | 'INVALID' | 'BUSY' | 'TIMEOUT' | 'ENDED';
+/**
+ * NOT_LEADER: ask the leader (its id in `leader`). MOVED: leadership moved before the request was done and nothing
+ * of it holds; ask the new leader. INVALID: the request cannot be done (unknown replica, not a voter, ...). BUSY:
+ * not now (a change or transfer in progress, a voter not caught up, a transfer abandoned); retry. TIMEOUT: no
+ * outcome in time; it may still happen. ENDED: the replica stopped before the outcome was known.
+ */
+export type MembershipFailure = 'NOT_LEADER' | 'MOVED' | 'INVALID' | 'BUSY' | 'TIMEOUT' | 'ENDED';
 
 export class MembershipError extends Error {
   constructor(
@@ -30,46 +31,64 @@ export class MembershipError extends Error {
 export type ChangeOutcome = MembershipChangeReply;
 export type TransferOutcome = LeaderTransferReply;
 
+/** Resolves on the next event `wake` is told of, or after `ms`. */
+function nextEvent(ms: number, setWake: (wake: (() => void) | null) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    setWake(() => (clearTimeout(timer), resolve()));
+  }).finally(() => setWake(null));
+}
+
 /**
  * Single-server changes, one at a time: a change is proposed only when the previous one is committed and the
  * voters have the log up to the configuration in force (so the replica added last has caught up before the next
- * change can make a quorum depend on it). The reply waits for the entry to be applied on this leader.
+ * change can make a quorum depend on it). The reply waits for the entry to be applied here.
  */
 export class MembershipAdmin {
   private transferring: string | null = null;
 
   constructor(private readonly node: ReplicaNode) {}
 
+  /**
+   * Proposes the change and answers once it is applied here. A leader deposed before its entry commits (under
+   * load, check-quorum deposes a leader that misses one election timeout of answers) stays a follower of the next
+   * leader and learns the entry's fate from its log: committed, it answers as if it had stayed leader; taken by
+   * another entry, it fails as MOVED, and the caller asks the new leader. Either way the answer says what
+   * happened; only the deadline leaves it open.
+   */
   async change(action: 'add' | 'remove', replicaId: string, timeoutMs: number): Promise<ChangeOutcome> {
     const self = this.node.status().replicaId;
     // The listener is in place before the proposal, so an entry applied in the same Ready is not missed.
-    const applied = new Map<number, number>();
+    const applied = new Map<number, { term: number; by: string }>();
     let wake: (() => void) | null = null;
-    let ended: MembershipError | null = null;
+    // Counts events, so one that comes while the fate is being read is not slept through.
+    let events = 0;
+    const event = () => (events++, wake?.());
+    let halted: Error | null = null;
     const unsubscribe = this.node.coreEvents.subscribe({
-      confChangeApplied: (index, term) => (applied.set(index, term), wake?.()),
-      halted: (err) => ((ended = new MembershipError('ENDED', err.message, 'stopped')), wake?.()),
-      leadership: (leader) => {
-        if (leader === self) return;
-        const msg = `leadership ended before the change committed; it may still commit: check ossa.consensus.status before retrying`;
-        ended = new MembershipError('ENDED', msg, 'leadershipEnded', leader);
-        wake?.();
+      // Who led when the entry applied here: this leader, or the next one if this one was deposed meanwhile.
+      confChangeApplied: (index, term) => {
+        applied.set(index, { term, by: this.node.isLeader ? self : (this.node.leader ?? self) });
+        event();
       },
+      applied: event,
+      leadership: event,
+      halted: (err) => ((halted = err), event()),
     });
     try {
       const proposed = await this.node.onCore((raft) => this.propose(raft, action, replicaId));
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const term = applied.get(proposed.index);
-        if (term === proposed.term) break;
-        if (term !== undefined || ended) {
-          throw (
-            ended ??
-            new MembershipError(
-              'ENDED',
-              `the ${action} of ${replicaId} at index ${proposed.index} was overwritten by another leader; check ossa.consensus.status and retry`,
-              'overwritten',
-            )
+        if (halted) throw new MembershipError('ENDED', (halted as Error).message, 'stopped');
+        const seen = events;
+        const fate = await this.fate(proposed, applied.get(proposed.index)?.term, action, replicaId);
+        if (fate === 'committed') break;
+        if (fate === 'overwritten') {
+          throw new MembershipError(
+            'MOVED',
+            `the ${action} of ${replicaId} at index ${proposed.index} was overwritten by another leader`,
+            'overwritten',
+            this.node.leader,
           );
         }
         const remaining = deadline - Date.now();
@@ -81,26 +100,52 @@ export class MembershipAdmin {
             this.node.leader,
           );
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, remaining);
-          wake = () => (clearTimeout(timer), resolve());
-        });
-        wake = null;
+        if (events === seen) await nextEvent(remaining, (w) => (wake = w));
       }
       const voters = this.node.status().peers;
-      return { action, replicaId, index: proposed.index, term: proposed.term, voters, committedBy: self };
+      // Covered by a snapshot from the next leader, the entry was not applied here one by one.
+      const committedBy = applied.get(proposed.index)?.by ?? this.node.leader ?? self;
+      return { action, replicaId, index: proposed.index, term: proposed.term, voters, committedBy };
     } finally {
       unsubscribe();
     }
   }
 
-  /** Hands leadership to `target` (or the most up-to-date other voter) and resolves once it leads. */
+  /**
+   * Where the proposed entry stands in this replica's log: applied with its term (committed), its index applied
+   * with another entry (overwritten), or not applied yet (open). When a snapshot from the next leader covered the
+   * index, the configuration it holds (committed) decides.
+   */
+  private async fate(
+    proposed: { index: number; term: number },
+    appliedTerm: number | undefined,
+    action: 'add' | 'remove',
+    replicaId: string,
+  ): Promise<'committed' | 'overwritten' | 'open'> {
+    if (appliedTerm !== undefined) return appliedTerm === proposed.term ? 'committed' : 'overwritten';
+    if (this.node.status().appliedIndex < proposed.index) return 'open';
+    return this.node.onCore((raft) => {
+      if (raft.snapshotIndex() < proposed.index)
+        return raft.logTerm(proposed.index) === proposed.term ? 'committed' : 'overwritten';
+      return raft.isVoter(replicaId) === (action === 'add') ? 'committed' : 'overwritten';
+    });
+  }
+
+  /**
+   * Hands leadership to `target` (or the most up-to-date other voter) and resolves once it leads. A transfer the
+   * leader abandons (the target did not take over within an election timeout: stalled, behind, cut off) fails at
+   * once as BUSY, so the caller may ask again; leadership taken by another voter fails as MOVED (the caller asks
+   * the new leader) unless no target was named, in which case any other leader is what was asked for.
+   */
   async transfer(target: string | undefined, timeoutMs: number): Promise<TransferOutcome> {
     let seen: { leader: string | null; term: number } | null = null;
     let wake: (() => void) | null = null;
     let halted: Error | null = null;
+    let abandoned = false;
     const unsubscribe = this.node.coreEvents.subscribe({
       leadership: (leader, term) => ((seen = { leader, term }), wake?.()),
+      // The core ends a transfer when the target takes over (this leader steps down first) or when it gives up.
+      transferEnded: () => ((abandoned = this.node.isLeader), wake?.()),
       halted: (err) => ((halted = err), wake?.()),
     });
     let started = false;
@@ -113,28 +158,33 @@ export class MembershipAdmin {
         const now = seen as { leader: string | null; term: number } | null;
         if (now?.leader === to) return { from, leader: to, term: now.term };
         if (now?.leader && now.leader !== from) {
+          if (target === undefined) return { from, leader: now.leader, term: now.term };
           throw new MembershipError(
-            'ENDED',
+            'MOVED',
             `leadership went to ${now.leader} instead of ${to}`,
             'transferLost',
             now.leader,
           );
         }
         if (halted) throw new MembershipError('ENDED', (halted as Error).message, 'stopped');
+        if (abandoned) {
+          throw new MembershipError(
+            'BUSY',
+            `${to} did not take over within an election timeout (stalled, behind or unreachable), so ${from} abandoned the transfer and still leads; retry`,
+            'transferAbandoned',
+            from,
+          );
+        }
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
           throw new MembershipError(
             'TIMEOUT',
-            `${to} did not take over in time (a transfer is abandoned after an election timeout); retry`,
+            `${to} did not take over in time; check ossa.consensus.status`,
             'transferTimeout',
             this.node.leader,
           );
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, remaining);
-          wake = () => (clearTimeout(timer), resolve());
-        });
-        wake = null;
+        await nextEvent(remaining, (w) => (wake = w));
       }
     } finally {
       if (started) this.transferring = null;

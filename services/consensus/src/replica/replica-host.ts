@@ -381,6 +381,8 @@ export class ReplicaHost implements OnModuleInit, OnApplicationShutdown {
       const detail = { field: 'replicaId', message: err.message, constraint: err.constraint, value: replicaId ?? null };
       switch (err.code) {
         case 'NOT_LEADER':
+        case 'MOVED':
+          // followLeader asks the leader now in place.
           return null;
         case 'INVALID':
           throw new OssaError('VALIDATION_FAILED', err.message, [detail]);

@@ -161,6 +161,8 @@ export class ReplicaNode {
   private messageSeq = 0;
   /** At most one fragmented message in flight per peer; a newer one replaces it. */
   private readonly streams = new Map<string, OutboundStream>();
+  /** The transfer target the core had at the last look (watchTransfer). */
+  private transferee: string | null = null;
 
   constructor(private readonly options: ReplicaNodeOptions) {}
 
@@ -421,6 +423,7 @@ export class ReplicaNode {
     try {
       while (!this.stopped) {
         for (let work = this.inbox.shift(); work; work = this.inbox.shift()) work();
+        this.watchTransfer();
         if (!this.raft.hasReady()) break;
         await this.handleReady(this.raft.ready());
       }
@@ -434,6 +437,15 @@ export class ReplicaNode {
       this.draining = false;
     }
     if (this.inbox.length > 0 && !this.stopped) void this.drain();
+  }
+
+  /** Tells membership admin when a leadership transfer ends: the target took over, or the leader abandoned it. */
+  private watchTransfer(): void {
+    const now = this.raft.leadTransferee();
+    if (now === this.transferee) return;
+    const ended = this.transferee;
+    this.transferee = now;
+    if (ended !== null) this.coreEvents.transferEnded(ended);
   }
 
   /** Runs the core's plan for this Ready: the same steps, in the same order, as the simulator. */
@@ -666,6 +678,7 @@ export class ReplicaNode {
       else still.push(r);
     }
     this.readsAwaitingApply = still;
+    if (rd.committedEntries.length > 0 || rd.snapshot) this.coreEvents.applied(applied);
     if (rd.softState) {
       if (this.role === 'leader' && rd.softState.role !== 'leader') this.failProposalsOfEndedTerm();
       if (rd.softState.role !== this.role || rd.softState.leader) {
