@@ -218,6 +218,17 @@ describe('HandoffService: exactly-once handoff', () => {
     expect(await s.load('a')).toBe(1);
   });
 
+  it('a refused award whose release then fails gives the load back once, not twice', async () => {
+    const s = await setup();
+    await s.register(agent('a'));
+    await s.handoff.negotiate(task('r1'));
+    expect(await s.load('a')).toBe(1);
+    s.gateway.refuse.add('a');
+    s.failWrites.add('released');
+    await expect(s.handoff.negotiate(task('r2'))).rejects.toThrow('ledger unreachable while writing released');
+    expect(await s.load('a')).toBe(1);
+  });
+
   it('with no consensus replica running, a handoff is refused at once with QUORUM_NOT_MET (retryable), never placed', async () => {
     const s = await setup();
     await s.register(agent('a'));

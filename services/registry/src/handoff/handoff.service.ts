@@ -324,10 +324,15 @@ export class HandoffService {
     const counted = takeover && previous?.epoch === epoch && previous.agentId === agentId && previous.status === 'assigned';
     const loaded = counted ? this.directory.get(agentId) ?? (await this.store.getAgent(agentId)) : await this.metrics.step('load', () => this.adjustLoad(agentId, 1));
     crashPoint('handoff.loaded');
+    // This negotiation raised the load and no stored record counts it yet: given back on any way out.
+    let owesLoad = Boolean(loaded) && !counted;
     let stored = false;
     try {
       if (!loaded || !(await this.metrics.step('award', () => this.agents.award(agentId, negotiationId, task, this.config.AWARD_TIMEOUT_MS)))) {
-        if (loaded && !counted) await this.adjustLoad(agentId, -1);
+        if (owesLoad) {
+          owesLoad = false;
+          await this.adjustLoad(agentId, -1);
+        }
         if (counted) await this.store.updateHandoff(task.id, epoch, ['assigned'], { status: 'released' }).then((h) => h && this.adjustLoad(agentId, -1));
         const released = await this.step(task.id, claimed, this.transition(claimed, 'released', negotiationId));
         if (released.applied) return { kind: 'next', known: released.known };
@@ -335,16 +340,18 @@ export class HandoffService {
       }
       crashPoint('handoff.awarded');
       stored = await this.metrics.step('record', () => this.store.recordHandoff(this.newRecord(task, agentId, negotiationId, epoch, previous)));
+      if (stored) owesLoad = false;
     } catch (err) {
       // The ledger or the store failed under this step: undo the load unless a record now counts it (then
       // the claim is finished by a retry or the sweep, and reconciliation settles any difference).
-      if (loaded && !counted && !stored) await this.adjustLoad(agentId, -1).catch(() => undefined);
+      if (owesLoad) await this.adjustLoad(agentId, -1).catch(() => undefined);
       throw err;
     }
     const recorded = stored ? await this.step(task.id, claimed, this.transition(claimed, 'recorded', negotiationId)) : { applied: false as const, known: await this.read(task.id) };
     if (!recorded.applied) {
-      // Taken over meanwhile (this negotiation was slower than CLAIM_STALE_MS): the other one counts the load.
-      await this.adjustLoad(agentId, -1);
+      // Taken over meanwhile (this negotiation was slower than CLAIM_STALE_MS): the other one counts the load
+      // (a takeover that found the record already counting it raised nothing to give back).
+      if (!counted) await this.adjustLoad(agentId, -1);
       return this.settle(task, recorded.known, negotiationId, options);
     }
     crashPoint('handoff.recorded');
