@@ -93,4 +93,14 @@ describe('AgentDirectory', () => {
     // A window that lies wholly after the start is judged.
     expect(directory.silentSince(NOW - 5_000).map((a) => a.id)).toEqual(['quiet']);
   });
+
+  it('does not take an agent for silent whose heartbeat arrived but is not stored yet', async () => {
+    const directory = await directoryWith(new MemoryRegistryStore());
+    directory.changed(record('queued', { lastHeartbeat: new Date(NOW - 60_000).toISOString() }));
+    directory.changed(record('quiet', { lastHeartbeat: new Date(NOW - 60_000).toISOString() }));
+    directory.heardFrom('queued', NOW - 1_000);
+    // An agent not in the view is not remembered.
+    directory.heardFrom('unknown', NOW);
+    expect(directory.silentSince(NOW - 30_000).map((a) => a.id)).toEqual(['quiet']);
+  });
 });

@@ -38,6 +38,11 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
    * than HEARTBEAT_TIMEOUT_MS does not make every agent look failed when it comes back.
    */
   private hearingSince = Date.now();
+  /**
+   * When this instance last received each agent's heartbeat, before the store has it: a write queued behind
+   * the agent's load updates (MongoDB, under a burst of tasks) must not make a live agent look silent.
+   */
+  private readonly heard = new Map<string, number>();
   /** Changes applied while a reload reads the store (null: removed), replayed on what it read. */
   private changesDuringReload?: Map<string, AgentRecord | null>;
 
@@ -101,6 +106,11 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
     this.subscription?.unsubscribe();
   }
 
+  /** A heartbeat of this agent arrived now (its store write may still be queued). */
+  heardFrom(agentId: string, at = Date.now()): void {
+    if (this.index.get(agentId)) this.heard.set(agentId, at);
+  }
+
   get size(): number {
     return this.index.size;
   }
@@ -124,6 +134,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
     if (cutoffMs < this.hearingSince) return silent;
     for (const agent of this.index.values()) {
       if (agent.state === 'failed' || agent.state === 'offline') continue;
+      if ((this.heard.get(agent.id) ?? 0) >= cutoffMs) continue;
       if (agent.lastHeartbeat !== undefined && Date.parse(agent.lastHeartbeat) < cutoffMs) silent.push(agent);
     }
     return silent;
@@ -165,6 +176,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
 
   private forget(agentId: string): void {
     this.index.remove(agentId);
+    this.heard.delete(agentId);
     this.changesDuringReload?.set(agentId, null);
   }
 

@@ -186,6 +186,8 @@ export class AgentsController {
     const at = new Date().toISOString();
     const current = this.directory.get(dto.agentId) ?? (await this.store.getAgent(dto.agentId));
     if (!current) throw notFound(dto.agentId);
+    // Heard now, whatever the store write waits behind: the sweep does not take this agent for silent.
+    this.directory.heardFrom(dto.agentId);
     // A heartbeat from an agent marked failed brings it back as available unless it says otherwise.
     const state = dto.state ?? (current.state === 'failed' ? 'available' : undefined);
     // The load is the registry's (its count of the agent's assignments), never the agent's report.
