@@ -29,7 +29,8 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   private resyncTimer?: NodeJS.Timeout;
   private resyncing?: Promise<void>;
   private stopReconnectWatch?: () => void;
-  private stopHearingWatch?: () => void;
+  /** Announcements sent while this instance was disconnected are lost (announce feed): read everything again on reconnect. */
+  private resyncOnReconnect = false;
   /** Fed by the store's own watch (key-value store): nothing to announce, nothing to resync. */
   private watched = false;
   /**
@@ -63,7 +64,10 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
     this.hearingSince = Date.now();
     // A store in this process's memory is seen by this instance only: nothing to announce or repair.
     if (!this.store.durable) return this.reload();
-    this.stopHearingWatch = this.nats.onReconnect(() => (this.hearingSince = Date.now()));
+    this.stopReconnectWatch = this.nats.onReconnect(() => {
+      this.hearingSince = Date.now();
+      if (this.resyncOnReconnect) this.resync();
+    });
     if (this.store.onAgentChange && this.config.DIRECTORY_FEED === 'watch') {
       this.watched = true;
       this.store.onAgentChange((change) => ('removed' in change ? this.forget(change.removed) : this.apply(change.agent)));
@@ -88,8 +92,7 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
     await this.reload();
     this.resyncTimer = setInterval(() => this.resync(), this.config.DIRECTORY_RESYNC_MS);
     this.resyncTimer.unref?.();
-    // Announcements sent while this instance was disconnected are lost: read everything again at once.
-    this.stopReconnectWatch = this.nats.onReconnect(() => this.resync());
+    this.resyncOnReconnect = true;
   }
 
   private resync(): void {
@@ -101,7 +104,6 @@ export class AgentDirectory implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.resyncTimer);
     this.stopReconnectWatch?.();
-    this.stopHearingWatch?.();
     await this.resyncing;
     this.subscription?.unsubscribe();
   }

@@ -132,7 +132,12 @@ export class FailoverService {
     const stale = await this.journal.stale(Date.now() - this.config.CLAIM_STALE_MS, PLACEMENTS_PER_SWEEP);
     for (const placement of stale) {
       if (this.handoff.isNegotiating(placement.task.id)) continue;
-      await this.resume(placement);
+      // One placement's failure (the journal or the event stream unreachable) never stops the others.
+      try {
+        await this.resume(placement);
+      } catch (err) {
+        this.logger.warn({ err, taskId: placement.task.id }, 'stranded placement not resumed; retried at the next sweep');
+      }
     }
   }
 
